@@ -1,0 +1,496 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry, { type RetryContext } from 'p-retry';
+import { fullJitterDelayMs } from './backoff.js';
+import type { ResolvedConfig } from './config.js';
+import type { RegionContext } from './context.js';
+import {
+  type AttemptRecord,
+  AttemptsFailedError,
+  AttemptTimeoutError,
+  DeadlineExceededError,
+  NoRegionAvailableError,
+  type StopReason,
+} from './errors.js';
+import type { CallEvent, RegionkitEvents } from './events.js';
+import type { Planner } from './planner.js';
+import type { RegionState } from './region-state.js';
+import type { RetryBudget } from './retry-budget.js';
+import type {
+  Attempt,
+  AttemptResult,
+  CallOptions,
+  Classifier,
+  Priority,
+  Verdict,
+} from './types.js';
+
+/** What a call shares with the client that runs it. */
+export interface CallEnvironment {
+  readonly config: ResolvedConfig;
+  readonly planner: Planner;
+  readonly budget: RetryBudget;
+  readonly events: RegionkitEvents;
+  readonly regions: ReadonlyMap<string, RegionState>;
+  readonly random: () => number;
+}
+
+export type Transport<T> = (attempt: Attempt) => Promise<T>;
+
+type RetriableVerdict = Extract<Verdict, { kind: 'retriable' }>;
+
+/** A retriable attempt, thrown so that p-retry runs the next one. */
+class RetriableAttempt<T> extends Error {
+  constructor(
+    readonly region: RegionState,
+    readonly result: AttemptResult<T>,
+    readonly verdict: RetriableVerdict,
+  ) {
+    super(verdict.reason);
+  }
+}
+
+/** An attempt whose verdict counts against its region; thrown so opossum counts a failure. */
+class RegionFault<T> extends Error {
+  constructor(
+    readonly result: AttemptResult<T>,
+    readonly verdict: Verdict,
+  ) {
+    super('region fault');
+  }
+}
+
+/** Thrown out of p-retry to end the call with a value (a final 503 response, say). */
+class ReturnValue<T> {
+  constructor(
+    readonly value: T,
+    readonly stoppedBecause: StopReason,
+  ) {}
+}
+
+/** An opossum rejection: the breaker is open and the attempt was never run. */
+function isBreakerRejection(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EOPENBREAKER';
+}
+
+const ABORTED: Verdict = Object.freeze({ kind: 'fatal', reason: 'aborted' });
+
+const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
+  kind: 'retriable',
+  reason: 'breaker-open',
+  neverSent: true,
+  regionFault: false,
+});
+
+/**
+ * One logical call: plans regions, runs attempts through each region's breaker, and decides
+ * after every failure whether and where to try again. p-retry drives the loop (attempt count,
+ * abort); this class decides the target, the delay and when to stop.
+ *
+ * Shaped for what comes next: an attempt is self-contained (`#runAttempt(region, number)`), so
+ * hedging can start a second one in parallel, and the target choice (`#nextRegion`) is the one
+ * place home-region pinning or session stickiness would hook in.
+ */
+export class Call<T> implements AttemptOwner {
+  readonly #env: CallEnvironment;
+  readonly #transport: Transport<T>;
+  readonly #classify: Classifier<T>;
+  readonly #options: CallOptions;
+  readonly #context: RegionContext;
+  readonly #startedAt: number;
+  readonly #deadline: number;
+  readonly #deadlineMs: number;
+  /** May this call be sent more than once? */
+  readonly #resendable: boolean;
+  readonly #priority: Priority;
+  #next: RegionState | undefined;
+  #tried: RegionState[] = [];
+  #failures: AttemptRecord[] | undefined;
+  #lastVerdict: Verdict['kind'] = 'success';
+  #servedBy: string | undefined;
+
+  constructor(
+    env: CallEnvironment,
+    transport: Transport<T>,
+    classify: Classifier<T>,
+    options: CallOptions,
+    context: RegionContext,
+  ) {
+    this.#env = env;
+    this.#transport = transport;
+    this.#classify = classify;
+    this.#options = options;
+    this.#context = context;
+    this.#startedAt = Date.now();
+    const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);
+    this.#deadline =
+      context.deadline !== undefined ? Math.min(ownDeadline, context.deadline) : ownDeadline;
+    this.#deadlineMs = this.#deadline - this.#startedAt;
+    this.#resendable = options.idempotent === true || options.idempotencyKey !== undefined;
+    this.#priority = options.priority ?? context.priority;
+  }
+
+  async run(): Promise<T> {
+    const { config, budget } = this.#env;
+    if (this.#deadlineMs <= 0) {
+      this.#finish(true, 'deadline');
+      throw new DeadlineExceededError(config.service, this.#deadlineMs, []);
+    }
+    this.#next = this.#nextRegion(this.#startedAt);
+    if (!this.#next) {
+      this.#finish(true, 'no-region-left');
+      throw new NoRegionAvailableError(config.service, this.#unavailableDetail());
+    }
+    budget.recordCall(this.#startedAt);
+    let result: AttemptResult<T>;
+    try {
+      result = await pRetry((n) => this.#runAttempt(this.#next as RegionState, n), {
+        retries: config.retry.maxAttempts - 1,
+        minTimeout: 0, // the delay is ours (full jitter, Retry-After) and taken in #beforeRetry
+        signal: this.#options.signal,
+        onFailedAttempt: (context) => this.#beforeRetry(context),
+      });
+    } catch (error) {
+      if (error instanceof ReturnValue) {
+        this.#finish(true, error.stoppedBecause);
+        return error.value as T;
+      }
+      this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error));
+      throw error;
+    }
+    const ended =
+      this.#lastVerdict === 'success'
+        ? undefined
+        : this.#options.signal?.aborted
+          ? 'aborted'
+          : 'fatal';
+    this.#finish(ended !== undefined, ended);
+    if (result.ok) return result.value;
+    throw result.error;
+  }
+
+  /** Runs one attempt; resolves when the call is over, throws RetriableAttempt otherwise. */
+  async #runAttempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
+    const attempt = new CallAttempt(this, region.name, number, this.#attemptDeadline(number));
+    const started = Date.now();
+    let result: AttemptResult<T>;
+    let verdict: Verdict;
+    try {
+      const settled = await region.breaker.fire(() => this.#attemptThroughBreaker(attempt));
+      ({ result, verdict } = settled as { result: AttemptResult<T>; verdict: Verdict });
+    } catch (error) {
+      if (error instanceof RegionFault) {
+        ({ result, verdict } = error as RegionFault<T>);
+      } else if (isBreakerRejection(error)) {
+        result = { ok: false, error };
+        verdict = BREAKER_REJECTED;
+      } else {
+        throw error; // a bug in this package, not an outcome
+      }
+    }
+    const finished = Date.now();
+    const durationMs = finished - started;
+    if (verdict !== BREAKER_REJECTED) {
+      region.record(isRegionFault(verdict), durationMs, finished);
+    }
+    if (verdict.kind === 'retriable' && verdict.retryAfterMs !== undefined) {
+      region.coolDown(finished + verdict.retryAfterMs);
+    }
+    this.#tried.push(region);
+    this.#noteAttempt(region, number, result, verdict, durationMs);
+    if (verdict.kind === 'retriable') throw new RetriableAttempt(region, result, verdict);
+    this.#lastVerdict = verdict.kind;
+    if (verdict !== ABORTED) {
+      this.#servedBy = region.name;
+      this.#context.servedBy = region.name;
+    }
+    return result;
+  }
+
+  /** The body opossum wraps: transport, per-attempt timeout, classification. */
+  async #attemptThroughBreaker(
+    attempt: CallAttempt,
+  ): Promise<{ result: AttemptResult<T>; verdict: Verdict }> {
+    const result = await settleWithin(this.#transport, attempt, this.#options.signal);
+    // The caller gave up: not the region's fault, and not worth another attempt.
+    const verdict = this.#options.signal?.aborted ? ABORTED : this.#classify(result, attempt);
+    if (isRegionFault(verdict)) throw new RegionFault(result, verdict);
+    return { result, verdict };
+  }
+
+  /** Called by p-retry after a retriable attempt: throws to stop, resolves to go on. */
+  async #beforeRetry(context: RetryContext): Promise<void> {
+    const failure = context.error as RetriableAttempt<T>;
+    if (!(failure instanceof RetriableAttempt)) throw context.error;
+    const now = Date.now();
+    const { verdict } = failure;
+    const stop = (reason: StopReason): never => {
+      throw failure.result.ok
+        ? new ReturnValue(failure.result.value, reason)
+        : this.#stopError(reason, failure);
+    };
+    if (!verdict.neverSent && !this.#resendable) stop('not-idempotent');
+    if (context.retriesLeft <= 0) stop('max-attempts');
+    const next = this.#nextRegion(now);
+    if (!next) return stop('no-region-left');
+    let delayMs =
+      verdict === BREAKER_REJECTED
+        ? 0
+        : fullJitterDelayMs(context.retriesConsumed + 1, this.#env.config.retry, this.#env.random);
+    if (next.isCooling(now)) delayMs = Math.max(delayMs, next.coolingUntil - now);
+    if (now + delayMs >= this.#deadline) stop('deadline');
+    // Unsent attempts cost the servers nothing, so only real resends draw on the budget.
+    if (!verdict.neverSent && !this.#env.budget.tryAcquire(now)) {
+      this.#emitBudgetExhausted(failure.region.name);
+      stop('budget-exhausted');
+    }
+    this.#next = next;
+    this.#emitRetry(failure, next, context.attemptNumber + 1, delayMs);
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.#options.signal });
+  }
+
+  /** The next target: the best planned region not yet tried by this call, else the best one. */
+  #nextRegion(now: number): RegionState | undefined {
+    const excluded = this.#options.excludedRegions;
+    const plan = this.#env.planner.plan(
+      now,
+      excluded?.length ? (region) => excluded.includes(region.name) : undefined,
+    );
+    return plan.find((region) => !this.#tried.includes(region)) ?? plan[0];
+  }
+
+  /** Fixed attempt timeout if configured, else an equal share of what is left. */
+  #attemptDeadline(number: number): number {
+    const now = Date.now();
+    const fixed = this.#env.config.retry.attemptTimeoutMs;
+    if (fixed !== undefined) return Math.min(now + fixed, this.#deadline);
+    // A call that cannot be resent gets all the time that is left.
+    const attemptsLeft = this.#resendable ? this.#env.config.retry.maxAttempts - number + 1 : 1;
+    return now + Math.max(1, Math.floor((this.#deadline - now) / attemptsLeft));
+  }
+
+  #stopError(reason: StopReason, failure: RetriableAttempt<T>): Error {
+    const attempts = this.#failures ?? [];
+    const cause = failure.result.ok ? undefined : failure.result.error;
+    if (reason === 'deadline') {
+      return new DeadlineExceededError(this.#env.config.service, this.#deadlineMs, attempts, cause);
+    }
+    return new AttemptsFailedError(this.#env.config.service, attempts, reason, cause);
+  }
+
+  #unavailableDetail(): string {
+    const excluded = this.#options.excludedRegions ?? [];
+    return [...this.#env.regions.values()]
+      .map(
+        (r) =>
+          `${r.name}: ${excluded.includes(r.name) ? 'excluded by the call' : `breaker ${r.breakerState}`}`,
+      )
+      .join(', ');
+  }
+
+  #noteAttempt(
+    region: RegionState,
+    number: number,
+    result: AttemptResult<T>,
+    verdict: Verdict,
+    durationMs: number,
+  ): void {
+    const failed = verdict.kind !== 'success';
+    const { events } = this.#env;
+    if (!failed && !events.wants('attempt')) return; // the hot path allocates nothing here
+    const record: AttemptRecord = {
+      attempt: number,
+      region: region.name,
+      outcome: verdict === BREAKER_REJECTED ? 'rejected' : verdict.kind,
+      reason: verdict.kind === 'success' ? 'ok' : verdict.reason,
+      durationMs,
+      ...(result.ok ? {} : { error: result.error }),
+    };
+    if (failed) {
+      this.#failures ??= [];
+      this.#failures.push(record);
+    }
+    if (events.wants('attempt')) {
+      events.emit('attempt', {
+        ...record,
+        service: this.#env.config.service,
+        correlationId: this.#context.correlationId,
+      });
+    }
+  }
+
+  #emitRetry(
+    failure: RetriableAttempt<T>,
+    next: RegionState,
+    nextAttempt: number,
+    delayMs: number,
+  ): void {
+    const { events, config } = this.#env;
+    const base = {
+      service: config.service,
+      correlationId: this.#context.correlationId,
+      fromRegion: failure.region.name,
+      toRegion: next.name,
+      reason: failure.verdict.reason,
+    };
+    if (events.wants('retry')) events.emit('retry', { ...base, nextAttempt, delayMs });
+    if (next !== failure.region && events.wants('failover')) events.emit('failover', base);
+  }
+
+  #emitBudgetExhausted(region: string): void {
+    const { events, config } = this.#env;
+    if (events.wants('budgetExhausted')) {
+      events.emit('budgetExhausted', {
+        service: config.service,
+        correlationId: this.#context.correlationId,
+        region,
+      });
+    }
+  }
+
+  /** Emits the `call` event when someone listens. */
+  #finish(failed: boolean, stoppedBecause?: CallEvent['stoppedBecause']): void {
+    const { events, config } = this.#env;
+    if (!events.wants('call')) return;
+    events.emit('call', {
+      service: config.service,
+      correlationId: this.#context.correlationId,
+      outcome: failed ? 'failure' : 'success',
+      servedBy: this.#servedBy,
+      attempts: this.#tried.length,
+      failedOver: new Set(this.#tried).size > 1,
+      durationMs: Date.now() - this.#startedAt,
+      ...(stoppedBecause ? { stoppedBecause } : {}),
+    });
+  }
+
+  // Read by CallAttempt.
+  get callDeadline(): number {
+    return this.#deadline;
+  }
+  get context(): RegionContext {
+    return this.#context;
+  }
+  get priority(): Priority {
+    return this.#priority;
+  }
+  get options(): CallOptions {
+    return this.#options;
+  }
+  get service(): string {
+    return this.#env.config.service;
+  }
+}
+
+function stopReasonOf(error: unknown): StopReason | undefined {
+  if (error instanceof AttemptsFailedError) return error.stoppedBecause;
+  if (error instanceof DeadlineExceededError) return 'deadline';
+  if (error instanceof NoRegionAvailableError) return 'no-region-left';
+  return undefined;
+}
+
+function isRegionFault(verdict: Verdict): boolean {
+  return verdict.kind === 'retriable'
+    ? verdict.regionFault !== false
+    : verdict.kind === 'fatal' && verdict.regionFault === true;
+}
+
+/** What an attempt reads from the call it belongs to. */
+interface AttemptOwner {
+  readonly service: string;
+  readonly callDeadline: number;
+  readonly context: RegionContext;
+  readonly priority: Priority;
+  readonly options: CallOptions;
+}
+
+/** The attempt handed to the transport. Its AbortSignal is only built if the transport asks. */
+class CallAttempt implements Attempt {
+  readonly region: string;
+  readonly number: number;
+  readonly attemptDeadline: number;
+  readonly #call: AttemptOwner;
+  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
+
+  constructor(call: AttemptOwner, region: string, number: number, attemptDeadline: number) {
+    this.#call = call;
+    this.region = region;
+    this.number = number;
+    this.attemptDeadline = attemptDeadline;
+  }
+
+  get service(): string {
+    return this.#call.service;
+  }
+  get callDeadline(): number {
+    return this.#call.callDeadline;
+  }
+  get correlationId(): string {
+    return this.#call.context.correlationId;
+  }
+  get priority(): Priority {
+    return this.#call.priority;
+  }
+  get idempotencyKey(): string | undefined {
+    return this.#call.options.idempotencyKey;
+  }
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      this.#controller = new AbortController();
+      const callerSignal = this.#call.options.signal;
+      this.#signal = callerSignal
+        ? AbortSignal.any([callerSignal, this.#controller.signal])
+        : this.#controller.signal;
+    }
+    return this.#signal;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.attemptDeadline - Date.now());
+  }
+
+  /** Aborts the transport's work if it took the signal; free when it did not. */
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+}
+
+/**
+ * Runs the transport and settles with its value or error, or with an AttemptTimeoutError at
+ * the attempt deadline (aborting the transport's signal), or with the caller's abort reason.
+ */
+function settleWithin<T>(
+  transport: Transport<T>,
+  attempt: CallAttempt,
+  callerSignal: AbortSignal | undefined,
+): Promise<AttemptResult<T>> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (result: AttemptResult<T>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    const timeoutMs = attempt.attemptDeadline - Date.now();
+    const timer = setTimeout(() => {
+      const error = new AttemptTimeoutError(attempt.region, timeoutMs);
+      attempt.abort(error);
+      settle({ ok: false, error });
+    }, timeoutMs);
+    const onAbort = () => settle({ ok: false, error: callerSignal?.reason });
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    let pending: Promise<T>;
+    try {
+      pending = transport(attempt);
+    } catch (error) {
+      settle({ ok: false, error });
+      return;
+    }
+    Promise.resolve(pending).then(
+      (value) => settle({ ok: true, value }),
+      (error: unknown) => settle({ ok: false, error }),
+    );
+  });
+}

@@ -1,0 +1,71 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Priority } from './types.js';
+
+/**
+ * What travels with a request through this process: set by an inbound adapter (Express, a gRPC
+ * server) or by the first outbound call, read by every outbound call made inside it.
+ */
+export interface RegionContext {
+  /** Validated correlation ID; safe to log and to put in a header. */
+  readonly correlationId: string;
+  readonly priority: Priority;
+  /** Absolute deadline (epoch ms) that every outbound call made inside inherits. */
+  readonly deadline: number | undefined;
+  /** Region that served the latest outbound call made in this context. */
+  servedBy: string | undefined;
+}
+
+export interface ContextInit {
+  /** Untrusted input is fine: an invalid ID is replaced by a fresh one, never echoed. */
+  readonly correlationId?: unknown;
+  readonly priority?: Priority;
+  readonly deadline?: number;
+}
+
+const storage = new AsyncLocalStorage<RegionContext>();
+
+/** Longest correlation ID accepted from outside; longer ones are replaced. */
+export const MAX_CORRELATION_ID_LENGTH = 128;
+// No spaces, quotes, CR/LF or non-ASCII: these IDs go into headers, metadata and log lines.
+const SAFE_CORRELATION_ID = /^[A-Za-z0-9._:+=/-]+$/;
+
+/** The ID if it is safe to log and send on (≤ 128 chars of a safe charset), else undefined. */
+export function validCorrelationId(value: unknown): string | undefined {
+  return typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= MAX_CORRELATION_ID_LENGTH &&
+    SAFE_CORRELATION_ID.test(value)
+    ? value
+    : undefined;
+}
+
+export function newCorrelationId(): string {
+  return randomUUID();
+}
+
+const PRIORITIES: ReadonlySet<unknown> = new Set<Priority>(['critical', 'default', 'sheddable']);
+
+export function isPriority(value: unknown): value is Priority {
+  return PRIORITIES.has(value);
+}
+
+export function createContext(init: ContextInit = {}): RegionContext {
+  return {
+    correlationId: validCorrelationId(init.correlationId) ?? newCorrelationId(),
+    priority: isPriority(init.priority) ? init.priority : 'default',
+    deadline: Number.isFinite(init.deadline) ? init.deadline : undefined,
+    servedBy: undefined,
+  };
+}
+
+/** Runs `fn` inside a new context; outbound calls made inside carry its ID, priority and deadline. */
+export function runInContext<R>(init: ContextInit | RegionContext, fn: () => R): R {
+  const context = 'servedBy' in init ? (init as RegionContext) : createContext(init);
+  return storage.run(context, fn);
+}
+
+/** The context of the code running now, if any. */
+export function currentContext(): RegionContext | undefined {
+  return storage.getStore();
+}

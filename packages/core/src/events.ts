@@ -1,0 +1,160 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import type { AttemptRecord, StopReason } from './errors.js';
+
+export type BreakerState = 'closed' | 'open' | 'halfOpen';
+
+export interface AttemptEvent extends AttemptRecord {
+  readonly service: string;
+  readonly correlationId: string;
+}
+
+export interface RetryEvent {
+  readonly service: string;
+  readonly correlationId: string;
+  /** Number of the attempt about to start (2 = first retry). */
+  readonly nextAttempt: number;
+  readonly fromRegion: string;
+  readonly toRegion: string;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+/** A retry that moves to another region. Always follows the matching `retry` event. */
+export interface FailoverEvent {
+  readonly service: string;
+  readonly correlationId: string;
+  readonly fromRegion: string;
+  readonly toRegion: string;
+  readonly reason: string;
+}
+
+export interface BreakerEvent {
+  readonly service: string;
+  readonly region: string;
+  readonly state: BreakerState;
+}
+
+export interface BudgetExhaustedEvent {
+  readonly service: string;
+  readonly correlationId: string;
+  readonly region: string;
+}
+
+export interface HealthEvent {
+  readonly service: string;
+  readonly region: string;
+  readonly weight: number;
+  readonly previousWeight: number;
+  readonly errorRate: number;
+  readonly p99Ms: number;
+}
+
+export interface CallEvent {
+  readonly service: string;
+  readonly correlationId: string;
+  readonly outcome: 'success' | 'failure';
+  /** Region whose answer was returned; undefined when no attempt answered. */
+  readonly servedBy: string | undefined;
+  readonly attempts: number;
+  readonly failedOver: boolean;
+  readonly durationMs: number;
+  readonly stoppedBecause?: StopReason | 'fatal' | 'aborted';
+}
+
+export interface RegionkitEventMap {
+  attempt: AttemptEvent;
+  retry: RetryEvent;
+  failover: FailoverEvent;
+  breaker: BreakerEvent;
+  budgetExhausted: BudgetExhaustedEvent;
+  health: HealthEvent;
+  call: CallEvent;
+}
+
+export type RegionkitEventName = keyof RegionkitEventMap;
+
+/** diagnostics_channel names, one per event: `regionkit:attempt`, `regionkit:failover`, ... */
+export const CHANNEL_PREFIX = 'regionkit:';
+
+type Listener<E> = (event: E) => void;
+
+/**
+ * Typed events for telemetry and users. `on` returns a disposer (also usable with `using`).
+ * Publishing is skipped entirely when nobody listens, so the hot path pays nothing for them;
+ * a throwing listener is reported through `onListenerError` and never breaks a call.
+ */
+export class RegionkitEvents {
+  readonly #listeners = new Map<RegionkitEventName, Set<Listener<never>>>();
+  readonly #channels = new Map<RegionkitEventName, diagnosticsChannel.Channel>();
+  readonly #onListenerError: (error: unknown, event: string) => void;
+
+  constructor(onListenerError: (error: unknown, event: string) => void) {
+    this.#onListenerError = onListenerError;
+  }
+
+  on<K extends RegionkitEventName>(
+    name: K,
+    listener: Listener<RegionkitEventMap[K]>,
+  ): Disposable & { dispose(): void } {
+    let set = this.#listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(listener as Listener<never>);
+    const dispose = () => {
+      set.delete(listener as Listener<never>);
+    };
+    return { dispose, [Symbol.dispose]: dispose };
+  }
+
+  /** True when an `emit` of this event would reach anyone; check before building the payload. */
+  wants(name: RegionkitEventName): boolean {
+    return (this.#listeners.get(name)?.size ?? 0) > 0 || this.#channel(name).hasSubscribers;
+  }
+
+  emit<K extends RegionkitEventName>(name: K, event: RegionkitEventMap[K]): void {
+    const set = this.#listeners.get(name);
+    if (set) {
+      for (const listener of set) {
+        try {
+          (listener as Listener<RegionkitEventMap[K]>)(event);
+        } catch (error) {
+          this.#reportListenerError(error, name);
+        }
+      }
+    }
+    const channel = this.#channel(name);
+    if (channel.hasSubscribers) {
+      try {
+        channel.publish(event);
+      } catch (error) {
+        this.#reportListenerError(error, name);
+      }
+    }
+  }
+
+  #reportListenerError(error: unknown, name: string): void {
+    try {
+      this.#onListenerError(error, name);
+    } catch {
+      // The error reporter itself failed; a call must still never break because of a listener.
+    }
+  }
+
+  #channel(name: RegionkitEventName): diagnosticsChannel.Channel {
+    let channel = this.#channels.get(name);
+    if (!channel) {
+      channel = diagnosticsChannel.channel(CHANNEL_PREFIX + name);
+      this.#channels.set(name, channel);
+    }
+    return channel;
+  }
+}
+
+export function warnListenerError(error: unknown, event: string): void {
+  process.emitWarning(
+    `a regionkit "${event}" listener threw: ${error instanceof Error ? error.message : String(error)}`,
+    { code: 'REGIONKIT_LISTENER_ERROR' },
+  );
+}

@@ -1,0 +1,65 @@
+import type { RegionState } from './region-state.js';
+import type { RoutingMode } from './types.js';
+
+/**
+ * Orders the regions one call may use, best first:
+ * - `localFirst`: the static failover order (local, preferred, then nearest), healthy only;
+ * - `weighted`: the first region drawn by weight among the healthy, the rest as `localFirst`.
+ * A region at weight 0 is skipped but gets a probe call now and then, so it is seen to recover.
+ * Regions whose breaker is open are skipped. When no region is healthy, every region whose
+ * breaker admits calls is used, least-bad first (panic mode, as in Envoy), rather than failing
+ * without a try; cooling regions (Retry-After) come last.
+ */
+export class Planner {
+  readonly #order: readonly RegionState[];
+  readonly #routing: RoutingMode;
+  readonly #random: () => number;
+
+  constructor(order: readonly RegionState[], routing: RoutingMode, random: () => number) {
+    this.#order = order;
+    this.#routing = routing;
+    this.#random = random;
+  }
+
+  plan(now: number, skip?: (region: RegionState) => boolean): RegionState[] {
+    const healthy: RegionState[] = [];
+    const evicted: RegionState[] = [];
+    const cooling: RegionState[] = [];
+    let probe: RegionState | undefined;
+    for (const region of this.#order) {
+      if (!region.breakerAdmits || skip?.(region)) continue;
+      if (region.isCooling(now)) {
+        cooling.push(region);
+      } else if (region.weight(now) > 0) {
+        healthy.push(region);
+      } else {
+        evicted.push(region);
+        if (!probe && region.claimProbe(now)) probe = region;
+      }
+    }
+    if (this.#routing === 'weighted' && healthy.length > 1) this.#drawFirst(healthy, now);
+    if (probe) healthy.unshift(probe);
+    if (healthy.length === 0 && evicted.length > 0) {
+      healthy.push(...evicted.sort((a, b) => a.errorRate(now) - b.errorRate(now)));
+    }
+    if (cooling.length > 0)
+      healthy.push(...cooling.sort((a, b) => a.coolingUntil - b.coolingUntil));
+    return healthy;
+  }
+
+  /** Moves a region drawn with probability proportional to its weight to the front. */
+  #drawFirst(healthy: RegionState[], now: number): void {
+    let total = 0;
+    for (const region of healthy) total += region.weight(now);
+    let ticket = this.#random() * total;
+    for (let i = 0; i < healthy.length; i++) {
+      const region = healthy[i] as RegionState;
+      ticket -= region.weight(now);
+      if (ticket < 0) {
+        healthy.splice(i, 1);
+        healthy.unshift(region);
+        return;
+      }
+    }
+  }
+}
