@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry, { type RetryContext } from 'p-retry';
+import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import type { RegionContext } from './context.js';
+import type { DeadlineWatch, Watched } from './deadline-watch.js';
 import {
   type AttemptRecord,
   AttemptsFailedError,
@@ -32,6 +33,7 @@ export interface CallEnvironment {
   readonly events: RegionkitEvents;
   readonly regions: ReadonlyMap<string, RegionState>;
   readonly random: () => number;
+  readonly watch: DeadlineWatch;
 }
 
 export type Transport<T> = (attempt: Attempt) => Promise<T>;
@@ -143,12 +145,11 @@ export class Call<T> implements AttemptOwner {
     budget.recordCall(this.#startedAt);
     let result: AttemptResult<T>;
     try {
-      result = await pRetry((n) => this.#runAttempt(this.#next as RegionState, n), {
-        retries: config.retry.maxAttempts - 1,
-        minTimeout: 0, // the delay is ours (full jitter, Retry-After) and taken in #beforeRetry
-        signal: this.#options.signal,
-        onFailedAttempt: (context) => this.#beforeRetry(context),
-      });
+      // The first attempt runs outside p-retry: most calls succeed at once and never need the
+      // retry machinery, so they should not pay for it.
+      result = await this.#runAttempt(this.#next, 1).catch((error: unknown) =>
+        error instanceof RetriableAttempt ? this.#retry(error) : Promise.reject(error),
+      );
     } catch (error) {
       if (error instanceof ReturnValue) {
         this.#finish(true, error.stoppedBecause);
@@ -166,6 +167,19 @@ export class Call<T> implements AttemptOwner {
     this.#finish(ended !== undefined, ended);
     if (result.ok) return result.value;
     throw result.error;
+  }
+
+  /** Attempts 2..maxAttempts, driven by p-retry after the first attempt failed retriably. */
+  async #retry(first: RetriableAttempt<T>): Promise<AttemptResult<T>> {
+    const maxAttempts = this.#env.config.retry.maxAttempts;
+    await this.#beforeRetry(first, 1, maxAttempts - 1);
+    return pRetry((n) => this.#runAttempt(this.#next as RegionState, n + 1), {
+      retries: maxAttempts - 2,
+      minTimeout: 0, // the delay is ours (full jitter, Retry-After), taken in #beforeRetry
+      signal: this.#options.signal,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) =>
+        this.#beforeRetry(error as RetriableAttempt<T>, attemptNumber + 1, retriesLeft),
+    });
   }
 
   /** Runs one attempt; resolves when the call is over, throws RetriableAttempt otherwise. */
@@ -210,17 +224,25 @@ export class Call<T> implements AttemptOwner {
   async #attemptThroughBreaker(
     attempt: CallAttempt,
   ): Promise<{ result: AttemptResult<T>; verdict: Verdict }> {
-    const result = await settleWithin(this.#transport, attempt, this.#options.signal);
+    const result = await new PendingAttempt<T>(attempt, this.#env.watch, this.#options.signal).run(
+      this.#transport,
+    );
     // The caller gave up: not the region's fault, and not worth another attempt.
     const verdict = this.#options.signal?.aborted ? ABORTED : this.#classify(result, attempt);
     if (isRegionFault(verdict)) throw new RegionFault(result, verdict);
     return { result, verdict };
   }
 
-  /** Called by p-retry after a retriable attempt: throws to stop, resolves to go on. */
-  async #beforeRetry(context: RetryContext): Promise<void> {
-    const failure = context.error as RetriableAttempt<T>;
-    if (!(failure instanceof RetriableAttempt)) throw context.error;
+  /**
+   * After retriable attempt number `attempt` failed: throws to end the call, or picks the next
+   * region, waits the backoff and resolves so the next attempt runs.
+   */
+  async #beforeRetry(
+    failure: RetriableAttempt<T>,
+    attempt: number,
+    retriesLeft: number,
+  ): Promise<void> {
+    if (!(failure instanceof RetriableAttempt)) throw failure;
     const now = Date.now();
     const { verdict } = failure;
     const stop = (reason: StopReason): never => {
@@ -229,13 +251,13 @@ export class Call<T> implements AttemptOwner {
         : this.#stopError(reason, failure);
     };
     if (!verdict.neverSent && !this.#resendable) stop('not-idempotent');
-    if (context.retriesLeft <= 0) stop('max-attempts');
+    if (retriesLeft <= 0) stop('max-attempts');
     const next = this.#nextRegion(now);
     if (!next) return stop('no-region-left');
     let delayMs =
       verdict === BREAKER_REJECTED
         ? 0
-        : fullJitterDelayMs(context.retriesConsumed + 1, this.#env.config.retry, this.#env.random);
+        : fullJitterDelayMs(attempt, this.#env.config.retry, this.#env.random);
     if (next.isCooling(now)) delayMs = Math.max(delayMs, next.coolingUntil - now);
     if (now + delayMs >= this.#deadline) stop('deadline');
     // Unsent attempts cost the servers nothing, so only real resends draw on the budget.
@@ -244,7 +266,7 @@ export class Call<T> implements AttemptOwner {
       stop('budget-exhausted');
     }
     this.#next = next;
-    this.#emitRetry(failure, next, context.attemptNumber + 1, delayMs);
+    this.#emitRetry(failure, next, attempt + 1, delayMs);
     if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.#options.signal });
   }
 
@@ -255,6 +277,7 @@ export class Call<T> implements AttemptOwner {
       now,
       excluded?.length ? (region) => excluded.includes(region.name) : undefined,
     );
+    if (this.#tried.length === 0) return plan[0];
     return plan.find((region) => !this.#tried.includes(region)) ?? plan[0];
   }
 
@@ -456,41 +479,56 @@ class CallAttempt implements Attempt {
 }
 
 /**
- * Runs the transport and settles with its value or error, or with an AttemptTimeoutError at
- * the attempt deadline (aborting the transport's signal), or with the caller's abort reason.
+ * One attempt in flight: settles with the transport's value or error, or with an
+ * AttemptTimeoutError at the attempt deadline (aborting the transport's signal), or with the
+ * caller's abort reason, whichever comes first.
  */
-function settleWithin<T>(
-  transport: Transport<T>,
-  attempt: CallAttempt,
-  callerSignal: AbortSignal | undefined,
-): Promise<AttemptResult<T>> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (result: AttemptResult<T>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
-      resolve(result);
-    };
-    const timeoutMs = attempt.attemptDeadline - Date.now();
-    const timer = setTimeout(() => {
-      const error = new AttemptTimeoutError(attempt.region, timeoutMs);
-      attempt.abort(error);
-      settle({ ok: false, error });
-    }, timeoutMs);
-    const onAbort = () => settle({ ok: false, error: callerSignal?.reason });
-    callerSignal?.addEventListener('abort', onAbort, { once: true });
-    let pending: Promise<T>;
+class PendingAttempt<T> implements Watched {
+  readonly deadline: number;
+  readonly #attempt: CallAttempt;
+  readonly #watch: DeadlineWatch;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #startedAt = Date.now();
+  #resolve!: (result: AttemptResult<T>) => void;
+  #settled = false;
+
+  constructor(attempt: CallAttempt, watch: DeadlineWatch, callerSignal: AbortSignal | undefined) {
+    this.#attempt = attempt;
+    this.deadline = attempt.attemptDeadline;
+    this.#watch = watch;
+    this.#callerSignal = callerSignal;
+  }
+
+  run(transport: Transport<T>): Promise<AttemptResult<T>> {
+    const settled = new Promise<AttemptResult<T>>((resolve) => {
+      this.#resolve = resolve;
+    });
+    this.#watch.add(this);
+    this.#callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
     try {
-      pending = transport(attempt);
+      transport(this.#attempt).then(
+        (value) => this.#settle({ ok: true, value }),
+        (error: unknown) => this.#settle({ ok: false, error }),
+      );
     } catch (error) {
-      settle({ ok: false, error });
-      return;
+      this.#settle({ ok: false, error });
     }
-    Promise.resolve(pending).then(
-      (value) => settle({ ok: true, value }),
-      (error: unknown) => settle({ ok: false, error }),
-    );
-  });
+    return settled;
+  }
+
+  expire(): void {
+    const error = new AttemptTimeoutError(this.#attempt.region, Date.now() - this.#startedAt);
+    this.#attempt.abort(error);
+    this.#settle({ ok: false, error });
+  }
+
+  readonly #onAbort = () => this.#settle({ ok: false, error: this.#callerSignal?.reason });
+
+  #settle(result: AttemptResult<T>): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#watch.delete(this);
+    this.#callerSignal?.removeEventListener('abort', this.#onAbort);
+    this.#resolve(result);
+  }
 }

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { Call, type CallEnvironment, type Transport } from './call.js';
 import { defaultClassifier } from './classify.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
-import { createContext, currentContext, runInContext } from './context.js';
+import { currentContext, detachedContext } from './context.js';
+import { DeadlineWatch } from './deadline-watch.js';
 import { ClientClosedError } from './errors.js';
 import {
   type RegionkitEventMap,
@@ -92,6 +93,7 @@ export class RegionalClient<TDefault = unknown> {
       events: this.#events,
       regions: this.#regions,
       random,
+      watch: new DeadlineWatch(),
     };
     liveClients.add(this as RegionalClient);
   }
@@ -108,12 +110,8 @@ export class RegionalClient<TDefault = unknown> {
   execute<T = TDefault>(transport: Transport<T>, options: ExecuteOptions<T> = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new ClientClosedError(this.service));
     const classify = (options.classify ?? this.#classify) as Classifier<T>;
-    const ambient = currentContext();
-    if (ambient) return new Call(this.#env, transport, classify, options, ambient).run();
-    const context = createContext({ priority: options.priority });
-    return runInContext(context, () =>
-      new Call(this.#env, transport, classify, options, context).run(),
-    );
+    const context = currentContext() ?? detachedContext(options.priority);
+    return new Call(this.#env, transport, classify, options, context).run();
   }
 
   /** Subscribes to an event; returns a disposer. Events are also on `regionkit:<name>` diagnostics channels. */
@@ -140,6 +138,7 @@ export class RegionalClient<TDefault = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#rotateTimer);
+    this.#env.watch.close();
     for (const region of this.#regions.values()) region.shutdown();
     liveClients.delete(this as RegionalClient);
   }

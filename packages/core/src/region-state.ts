@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
+import { countsOnlyStatus } from './bounded-status.js';
 import type { ResolvedConfig } from './config.js';
 import type { BreakerState, RegionkitEvents } from './events.js';
 import { RollingWindow } from './rolling-window.js';
@@ -60,10 +61,13 @@ export class RegionState {
       errorThresholdPercentage: config.breaker.errorThresholdPercentage,
       volumeThreshold: config.breaker.volumeThreshold,
       rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
-      rollingCountBuckets: 10,
-      rollingPercentilesEnabled: false,
-      enableSnapshots: false,
-      rotateBucketController: rotateBuckets,
+      status: countsOnlyStatus({
+        rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
+        rollingCountBuckets: 10,
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
+        rotateBucketController: rotateBuckets,
+      }),
     });
     for (const state of ['open', 'halfOpen', 'close'] as const) {
       this.breaker.on(state, () => this.#onBreakerTransition(state === 'close' ? 'closed' : state));

@@ -14,6 +14,8 @@ declare module 'opossum' {
     enableSnapshots?: boolean;
     rotateBucketController?: EventEmitter;
     name?: string;
+    /** A Status instance (see `newStatus`) to keep the rolling counts in. */
+    status?: unknown;
   }
 
   class CircuitBreaker<A extends unknown[] = unknown[], R = unknown> extends EventEmitter {
@@ -26,6 +28,8 @@ declare module 'opossum' {
     open(): void;
     close(): void;
     shutdown(): void;
+    /** A new rolling-window Status, as opossum would create for itself. */
+    static newStatus(options: Omit<CircuitBreakerOptions, 'status'>): { shutdown(): void };
   }
 
   export default CircuitBreaker;
