@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
@@ -16,6 +15,7 @@ import type { CallEvent, RegionkitEvents } from './events.js';
 import type { Planner } from './planner.js';
 import type { RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
+import { sleep } from './sleep.js';
 import type {
   Attempt,
   AttemptResult,
@@ -250,6 +250,7 @@ export class Call<T> implements AttemptOwner {
         ? new ReturnValue(failure.result.value, reason)
         : this.#stopError(reason, failure);
     };
+    if (now >= this.#deadline) stop('deadline');
     if (!verdict.neverSent && !this.#resendable) stop('not-idempotent');
     if (retriesLeft <= 0) stop('max-attempts');
     const next = this.#nextRegion(now);
@@ -267,7 +268,7 @@ export class Call<T> implements AttemptOwner {
     }
     this.#next = next;
     this.#emitRetry(failure, next, attempt + 1, delayMs);
-    if (delayMs > 0) await sleep(delayMs, undefined, { signal: this.#options.signal });
+    if (delayMs > 0) await sleep(delayMs, this.#options.signal);
   }
 
   /** The next target: the best planned region not yet tried by this call, else the best one. */

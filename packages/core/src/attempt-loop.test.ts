@@ -1,0 +1,266 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AttemptsFailedError, DeadlineExceededError } from './errors.js';
+import type { RetryEvent } from './events.js';
+import { fakeRegions, hang, ok, refused, reset, settle } from './test-helpers.js';
+
+// The error rate and breakers are tested elsewhere; here they must not interfere.
+const quiet = { health: { minRequests: 10_000 }, breaker: { volumeThreshold: 10_000 } };
+
+describe('attempt loop', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('stays in the local region while it answers', async () => {
+    const { call, attempts, client } = fakeRegions({});
+    await expect(call()).resolves.toBe('served by us-east');
+    await expect(call()).resolves.toBe('served by us-east');
+    expect(attempts).toEqual(['us-east', 'us-east']);
+    client.close();
+  });
+
+  it('fails over to the nearest backup, then the next, keeping one correlation ID', async () => {
+    const ids = new Set<string>();
+    const { call, attempts, client } = fakeRegions(
+      {
+        'us-east': async (a) => {
+          ids.add(a.correlationId);
+          return reset();
+        },
+        'us-west': async (a) => {
+          ids.add(a.correlationId);
+          return reset();
+        },
+        'eu-west': async (a) => {
+          ids.add(a.correlationId);
+          return ok(a);
+        },
+      },
+      quiet,
+    );
+    const result = call();
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(result).resolves.toBe('served by eu-west');
+    expect(attempts).toEqual(['us-east', 'us-west', 'eu-west']);
+    expect(ids.size).toBe(1);
+    client.close();
+  });
+
+  it('waits a full-jitter exponential backoff between attempts (maxAttempts includes the first try)', async () => {
+    const { call, attempts, client } = fakeRegions(
+      { 'us-east': reset, 'us-west': reset, 'eu-west': reset },
+      { ...quiet, retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 } },
+      () => 0.5, // jitter draws the middle of [0, ceiling)
+    );
+    const retries: RetryEvent[] = [];
+    client.on('retry', (event) => retries.push(event));
+    const result = settle(call());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(attempts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(attempts).toHaveLength(1); // first retry waits 0.5 × 100 ms
+    await vi.advanceTimersByTimeAsync(1);
+    expect(attempts).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(attempts).toHaveLength(2); // second retry waits 0.5 × 200 ms
+    await vi.advanceTimersByTimeAsync(1);
+    expect(attempts).toHaveLength(3);
+    const { error } = await result;
+    expect(error).toBeInstanceOf(AttemptsFailedError);
+    expect((error as AttemptsFailedError).stoppedBecause).toBe('max-attempts');
+    expect((error as AttemptsFailedError).attempts.map((a) => a.region)).toEqual([
+      'us-east',
+      'us-west',
+      'eu-west',
+    ]);
+    expect(retries.map((r) => [r.nextAttempt, r.delayMs])).toEqual([
+      [2, 50],
+      [3, 100],
+    ]);
+    client.close();
+  });
+
+  it('caps the backoff at maxDelayMs', async () => {
+    const { call, client } = fakeRegions(
+      { 'us-east': reset, 'us-west': reset, 'eu-west': reset },
+      {
+        ...quiet,
+        retry: { maxAttempts: 4, baseDelayMs: 400, maxDelayMs: 500 },
+        deadlineMs: 60_000,
+      },
+      () => 0.999,
+    );
+    const delays: number[] = [];
+    client.on('retry', (event) => delays.push(event.delayMs));
+    const result = settle(call());
+    await vi.advanceTimersByTimeAsync(5_000);
+    await result;
+    expect(delays).toEqual([399, 499, 499]);
+    client.close();
+  });
+
+  it('never resends a non-idempotent call after an ambiguous failure', async () => {
+    const { call, attempts, client } = fakeRegions({ 'us-east': reset }, quiet);
+    const { error } = await settle(call({ idempotent: false }));
+    expect(attempts).toEqual(['us-east']);
+    expect(error).toBeInstanceOf(AttemptsFailedError);
+    expect((error as AttemptsFailedError).stoppedBecause).toBe('not-idempotent');
+    expect((error as Error).message).toMatch(/idempotency key/);
+    client.close();
+  });
+
+  it('fails a non-idempotent call over when the request provably never left (connection refused)', async () => {
+    const { call, attempts, client } = fakeRegions({ 'us-east': refused }, quiet);
+    const result = call({ idempotent: false });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(result).resolves.toBe('served by us-west');
+    expect(attempts).toEqual(['us-east', 'us-west']);
+    client.close();
+  });
+
+  it('resends a non-idempotent call that carries an idempotency key, with the same key', async () => {
+    const keys: Array<string | undefined> = [];
+    const { call, client } = fakeRegions(
+      {
+        'us-east': async (a) => {
+          keys.push(a.idempotencyKey);
+          return reset();
+        },
+        'us-west': async (a) => {
+          keys.push(a.idempotencyKey);
+          return ok(a);
+        },
+      },
+      quiet,
+    );
+    const result = call({ idempotencyKey: 'order-77' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(result).resolves.toBe('served by us-west');
+    expect(keys).toEqual(['order-77', 'order-77']);
+    client.close();
+  });
+
+  it('rethrows a fatal error as is, without retrying and without hurting the region', async () => {
+    const invalid = new Error('400: bad order');
+    const { client } = fakeRegions({});
+    const attempts: string[] = [];
+    const result = client.execute(
+      async (a) => {
+        attempts.push(a.region);
+        throw invalid;
+      },
+      { idempotent: true, classify: () => ({ kind: 'fatal', reason: 'status-400' }) },
+    );
+    await expect(result).rejects.toBe(invalid);
+    expect(attempts).toEqual(['us-east']);
+    expect(client.status().regions[0]?.errorRate).toBe(0);
+    client.close();
+  });
+
+  it('returns the last retriable answer when attempts run out (an HTTP client gets its 503)', async () => {
+    const { client } = fakeRegions({});
+    const result = client.execute(async (a) => `503 from ${a.region}`, {
+      idempotent: true,
+      classify: () => ({ kind: 'retriable', reason: 'status-503' }),
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(result).resolves.toBe('503 from eu-west');
+    client.close();
+  });
+
+  it('shares one deadline across attempts and aborts the attempt in flight', async () => {
+    const aborted: string[] = [];
+    const watch = (a: Parameters<typeof hang>[0]) => {
+      a.signal.addEventListener('abort', () => aborted.push(a.region));
+      return hang(a);
+    };
+    const { call, attempts, client } = fakeRegions(
+      { 'us-east': watch, 'us-west': watch, 'eu-west': watch },
+      { ...quiet, deadlineMs: 300, retry: { baseDelayMs: 0, maxDelayMs: 0 } },
+    );
+    const started = Date.now();
+    const result = settle(call());
+    const settledAt = result.then(() => Date.now());
+    await vi.advanceTimersByTimeAsync(90);
+    expect(attempts).toEqual(['us-east']); // each attempt gets an equal share: 300 / 3
+    await vi.advanceTimersByTimeAsync(20);
+    expect(attempts).toEqual(['us-east', 'us-west']);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const { error } = await result;
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    // The deadline watch checks every 5 ms, so an attempt ends at most one tick late.
+    expect((await settledAt) - started).toBeLessThanOrEqual(300 + 5);
+    expect(aborted).toEqual(['us-east', 'us-west', 'eu-west']);
+    client.close();
+  });
+
+  it('gives a call that cannot be resent the whole deadline for its one attempt', async () => {
+    const { call, client } = fakeRegions({ 'us-east': hang }, { ...quiet, deadlineMs: 300 });
+    const result = settle(call({ idempotent: false }));
+    await vi.advanceTimersByTimeAsync(250);
+    expect(await Promise.race([result, 'pending'])).toBe('pending');
+    await vi.advanceTimersByTimeAsync(60);
+    expect((await result).error).toBeInstanceOf(DeadlineExceededError);
+    client.close();
+  });
+
+  it('does not start when the inherited deadline has already passed', async () => {
+    const { call, attempts, client } = fakeRegions({});
+    const { error } = await settle(call({ idempotent: true, deadlineMs: 0 }));
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect(attempts).toEqual([]);
+    client.close();
+  });
+
+  it('stops at once when the caller aborts, without blaming the region', async () => {
+    const { call, attempts, client } = fakeRegions({ 'us-east': hang }, quiet);
+    const controller = new AbortController();
+    const result = settle(call({ idempotent: true, signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort(new Error('user went away'));
+    const { error } = await result;
+    expect((error as Error).message).toBe('user went away');
+    expect(attempts).toEqual(['us-east']);
+    expect(client.status().regions[0]?.errorRate).toBe(0);
+    client.close();
+  });
+
+  it('honours Retry-After: moves on now and keeps the region out until it has passed', async () => {
+    const { client } = fakeRegions({}, quiet);
+    const attempts: string[] = [];
+    let throttled = true;
+    const transport = async (a: { region: string }) => {
+      attempts.push(a.region);
+      return a.region === 'us-east' && throttled ? 'throttled' : `ok ${a.region}`;
+    };
+    const classify = (r: { ok: boolean; value?: unknown }) =>
+      r.ok && r.value === 'throttled'
+        ? ({
+            kind: 'retriable',
+            reason: 'status-429',
+            retryAfterMs: 2_000,
+            regionFault: false,
+          } as const)
+        : ({ kind: 'success' } as const);
+    const first = client.execute(transport, { idempotent: true, classify });
+    await vi.advanceTimersByTimeAsync(100);
+    await expect(first).resolves.toBe('ok us-west');
+    throttled = false;
+    await client.execute(transport, { idempotent: true, classify });
+    expect(attempts).toEqual(['us-east', 'us-west', 'us-west']);
+    vi.advanceTimersByTime(2_000);
+    await client.execute(transport, { idempotent: true, classify });
+    expect(attempts.at(-1)).toBe('us-east');
+    client.close();
+  });
+
+  it('respects excludedRegions per call', async () => {
+    const { call, attempts, client } = fakeRegions({});
+    await call({ idempotent: true, excludedRegions: ['us-east'] });
+    expect(attempts).toEqual(['us-west']);
+    client.close();
+  });
+});

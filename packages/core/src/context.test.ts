@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createContext,
+  currentContext,
+  MAX_CORRELATION_ID_LENGTH,
+  runInContext,
+  validCorrelationId,
+} from './context.js';
+
+describe('correlation IDs', () => {
+  it.each([
+    'req-123',
+    '0b7e0f2c-8a3e-4c57-9d1e-2f6c1b5a9e11',
+    'tenant:42/req.7_a+b=',
+    'x'.repeat(MAX_CORRELATION_ID_LENGTH),
+  ])('accepts %s', (id) => {
+    expect(validCorrelationId(id)).toBe(id);
+  });
+
+  it.each([
+    ['CRLF injection', 'abc\r\nSet-Cookie: x=1'],
+    ['a space', 'a b'],
+    ['a quote', 'a"b'],
+    ['non-ASCII', 'café'],
+    ['too long', 'x'.repeat(MAX_CORRELATION_ID_LENGTH + 1)],
+    ['10 KB', 'a'.repeat(10_240)],
+    ['empty', ''],
+    ['not a string', 42],
+  ])('rejects %s', (_why, id) => {
+    expect(validCorrelationId(id)).toBeUndefined();
+  });
+
+  it('replaces an invalid inbound ID with a fresh UUID instead of echoing it', () => {
+    const context = createContext({ correlationId: 'evil\r\nheader: 1' });
+    expect(context.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('falls back to default priority and no deadline on garbage', () => {
+    const context = createContext({ priority: 'urgent' as never, deadline: Number.NaN });
+    expect(context.priority).toBe('default');
+    expect(context.deadline).toBeUndefined();
+  });
+});
+
+describe('runInContext', () => {
+  it('makes the context visible across awaits, and only inside', async () => {
+    expect(currentContext()).toBeUndefined();
+    await runInContext({ correlationId: 'outer-1', priority: 'critical' }, async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(currentContext()?.correlationId).toBe('outer-1');
+      expect(currentContext()?.priority).toBe('critical');
+    });
+    expect(currentContext()).toBeUndefined();
+  });
+});
