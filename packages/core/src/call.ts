@@ -271,15 +271,23 @@ export class Call<T> implements AttemptOwner {
     if (delayMs > 0) await sleep(delayMs, this.#options.signal);
   }
 
-  /** The next target: the best planned region not yet tried by this call, else the best one. */
+  /**
+   * The next target: the best planned region this call has not tried yet, else (more attempts
+   * than regions) the best one again. Tried regions are skipped while planning, so they neither
+   * crowd the plan nor use up a probe slot.
+   */
   #nextRegion(now: number): RegionState | undefined {
+    const { planner } = this.#env;
     const excluded = this.#options.excludedRegions;
-    const plan = this.#env.planner.plan(
+    const isExcluded = excluded?.length
+      ? (region: RegionState) => excluded.includes(region.name)
+      : undefined;
+    if (this.#tried.length === 0) return planner.plan(now, isExcluded)[0];
+    const untried = planner.plan(
       now,
-      excluded?.length ? (region) => excluded.includes(region.name) : undefined,
+      (region) => this.#tried.includes(region) || isExcluded?.(region) === true,
     );
-    if (this.#tried.length === 0) return plan[0];
-    return plan.find((region) => !this.#tried.includes(region)) ?? plan[0];
+    return untried[0] ?? planner.plan(now, isExcluded)[0];
   }
 
   /** Fixed attempt timeout if configured, else an equal share of what is left. */

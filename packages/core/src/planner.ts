@@ -38,9 +38,13 @@ export class Planner {
       }
     }
     if (this.#routing === 'weighted' && healthy.length > 1) this.#drawFirst(healthy, now);
-    if (probe) healthy.unshift(probe);
     if (healthy.length === 0 && evicted.length > 0) {
       healthy.push(...evicted.sort((a, b) => a.errorRate(now) - b.errorRate(now)));
+    }
+    if (probe) {
+      const at = healthy.indexOf(probe);
+      if (at >= 0) healthy.splice(at, 1);
+      healthy.unshift(probe);
     }
     if (cooling.length > 0)
       healthy.push(...cooling.sort((a, b) => a.coolingUntil - b.coolingUntil));

@@ -134,7 +134,8 @@ export class RegionState {
   }
 
   snapshot(now: number): RegionHealthSnapshot {
-    const weight = this.weight(now);
+    this.#refreshWeight(now); // status readers want the counts as of now, not as cached
+    const weight = this.#weight;
     return {
       region: this.name,
       weight,

@@ -1,0 +1,70 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { describe, expect, it, vi } from 'vitest';
+import type { CallEvent, FailoverEvent } from './events.js';
+import { fakeRegions, reset } from './test-helpers.js';
+
+const quiet = { retry: { baseDelayMs: 0, maxDelayMs: 0 } };
+
+describe('events', () => {
+  it('reports failover, attempts and the call, with the reason', async () => {
+    const { call, client } = fakeRegions({ 'us-east': reset }, quiet);
+    const failovers: FailoverEvent[] = [];
+    const calls: CallEvent[] = [];
+    const outcomes: string[] = [];
+    client.on('failover', (event) => failovers.push(event));
+    client.on('call', (event) => calls.push(event));
+    client.on('attempt', (event) =>
+      outcomes.push(`${event.region}:${event.outcome}:${event.reason}`),
+    );
+    await call();
+    expect(failovers).toEqual([
+      expect.objectContaining({ fromRegion: 'us-east', toRegion: 'us-west', reason: 'econnreset' }),
+    ]);
+    expect(outcomes).toEqual(['us-east:retriable:econnreset', 'us-west:success:ok']);
+    expect(calls).toEqual([
+      expect.objectContaining({
+        outcome: 'success',
+        servedBy: 'us-west',
+        attempts: 2,
+        failedOver: true,
+      }),
+    ]);
+    client.close();
+  });
+
+  it('never lets a throwing listener break a call', async () => {
+    const onListenerError = vi.fn();
+    const { call, client } = fakeRegions({ 'us-east': reset }, { ...quiet, onListenerError });
+    client.on('failover', () => {
+      throw new Error('listener bug');
+    });
+    await expect(call()).resolves.toBe('served by us-west');
+    expect(onListenerError).toHaveBeenCalledWith(expect.any(Error), 'failover');
+    client.close();
+  });
+
+  it('publishes on diagnostics_channel for observers that hold no client reference', async () => {
+    const seen: unknown[] = [];
+    const onMessage = (message: unknown) => seen.push(message);
+    diagnosticsChannel.subscribe('regionkit:failover', onMessage);
+    try {
+      const { call, client } = fakeRegions({ 'us-east': reset }, quiet);
+      await call();
+      expect(seen).toEqual([expect.objectContaining({ service: 'orders', toRegion: 'us-west' })]);
+      client.close();
+    } finally {
+      diagnosticsChannel.unsubscribe('regionkit:failover', onMessage);
+    }
+  });
+
+  it('stops delivering after dispose', async () => {
+    const { call, client } = fakeRegions({});
+    const listener = vi.fn();
+    const subscription = client.on('call', listener);
+    await call();
+    subscription.dispose();
+    await call();
+    expect(listener).toHaveBeenCalledTimes(1);
+    client.close();
+  });
+});

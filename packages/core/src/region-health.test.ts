@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NoRegionAvailableError } from './errors.js';
+import type { BreakerEvent, HealthEvent } from './events.js';
+import { fakeRegions, ok, reset, settle } from './test-helpers.js';
+
+describe('breakers', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // Health eviction is switched off (minRequests) so only the breaker decides.
+  const breakerOnly = {
+    health: { minRequests: 10_000 },
+    breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 1_000 },
+    retry: { baseDelayMs: 0, maxDelayMs: 0 },
+  };
+
+  it('opens a failing region, skips it, then lets a half-open probe bring it back', async () => {
+    const { call, attempts, client, behaviours } = fakeRegions({ 'us-east': reset }, breakerOnly);
+    const transitions: BreakerEvent[] = [];
+    client.on('breaker', (event) => transitions.push(event));
+
+    for (let i = 0; i < 4; i++) await call();
+    expect(transitions).toEqual([{ service: 'orders', region: 'us-east', state: 'open' }]);
+    expect(client.status().regions[0]?.breaker).toBe('open');
+
+    attempts.length = 0;
+    await expect(call()).resolves.toBe('served by us-west');
+    expect(attempts).toEqual(['us-west']); // skipped, not tried and rejected
+
+    behaviours['us-east'] = ok;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(transitions.at(-1)?.state).toBe('halfOpen');
+    attempts.length = 0;
+    await expect(call()).resolves.toBe('served by us-east'); // the probe
+    expect(transitions.at(-1)?.state).toBe('closed');
+    await call();
+    expect(attempts).toEqual(['us-east', 'us-east']);
+    client.close();
+  });
+
+  it('fails fast without a try when every breaker is open', async () => {
+    const { call, attempts, client } = fakeRegions(
+      { 'us-east': reset, 'us-west': reset, 'eu-west': reset },
+      breakerOnly,
+    );
+    for (let i = 0; i < 6; i++) await settle(call());
+    expect(client.status().regions.every((r) => r.breaker === 'open')).toBe(true);
+    attempts.length = 0;
+    const { error } = await settle(call());
+    expect(error).toBeInstanceOf(NoRegionAvailableError);
+    expect((error as Error).message).toMatch(/us-east: breaker open/);
+    expect(attempts).toEqual([]);
+    client.close();
+  });
+});
+
+describe('health weights', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // Breakers are switched off (volumeThreshold) so only health weights decide.
+  const healthOnly = {
+    health: { minRequests: 10, probeIntervalMs: 500, recoveryProbes: 3 },
+    breaker: { volumeThreshold: 10_000 },
+    retry: { baseDelayMs: 0, maxDelayMs: 0 },
+  };
+
+  it('evicts a region above 5% errors, probes it, and brings it back after 3 good probes', async () => {
+    const { call, attempts, client, behaviours } = fakeRegions({ 'us-east': reset }, healthOnly);
+    const changes: HealthEvent[] = [];
+    client.on('health', (event) => changes.push(event));
+
+    for (let i = 0; i < 10; i++) await call();
+    expect(client.status().regions[0]?.weight).toBe(0);
+    expect(changes.at(-1)).toMatchObject({ region: 'us-east', weight: 0 });
+
+    // While evicted, only a trickle reaches it: one probe per interval.
+    attempts.length = 0;
+    for (let i = 0; i < 20; i++) await call();
+    expect(attempts.filter((r) => r === 'us-east')).toHaveLength(1);
+
+    behaviours['us-east'] = ok;
+    for (let probe = 0; probe < 3; probe++) {
+      await vi.advanceTimersByTimeAsync(500);
+      await call();
+    }
+    expect(client.status().regions[0]?.weight).toBe(100);
+    attempts.length = 0;
+    await call();
+    expect(attempts).toEqual(['us-east']);
+    client.close();
+  });
+
+  it('panics rather than fails when every region is evicted: least-bad first', async () => {
+    let flip = 0;
+    const { call, attempts, client } = fakeRegions(
+      {
+        'us-east': reset,
+        'us-west': reset,
+        'eu-west': async (a) => (flip++ % 2 ? ok(a) : reset()), // 50% errors: bad, but least bad
+      },
+      { ...healthOnly, retry: { maxAttempts: 1 } },
+    );
+    for (let i = 0; i < 100 && client.status().regions.some((r) => r.weight > 0); i++) {
+      await settle(call());
+    }
+    expect(client.status().regions.map((r) => r.weight)).toEqual([0, 0, 0]);
+    attempts.length = 0;
+    for (let i = 0; i < 10; i++) await settle(call());
+    expect(attempts).toHaveLength(10); // every call still got a try
+    expect(attempts.filter((r) => r === 'eu-west').length).toBeGreaterThanOrEqual(8); // probes aside
+    client.close();
+  });
+
+  it('spreads traffic by weight in weighted mode, keeping every healthy region in play', async () => {
+    let draw = 0;
+    const draws = [0.1, 0.5, 0.9]; // thirds of the total weight
+    const { call, attempts, client } = fakeRegions({}, { routing: 'weighted' }, () => {
+      const value = draws[draw % draws.length] ?? 0;
+      draw++;
+      return value;
+    });
+    for (let i = 0; i < 3; i++) await call();
+    expect(new Set(attempts)).toEqual(new Set(['us-east', 'us-west', 'eu-west']));
+    client.close();
+  });
+});
