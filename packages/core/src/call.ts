@@ -255,10 +255,12 @@ export class Call<T> implements AttemptOwner {
     if (retriesLeft <= 0) stop('max-attempts');
     const next = this.#nextRegion(now);
     if (!next) return stop('no-region-left');
-    let delayMs =
-      verdict === BREAKER_REJECTED
-        ? 0
-        : fullJitterDelayMs(attempt, this.#env.config.retry, this.#env.random);
+    // Backoff spares a server that just failed and de-synchronises clients that failed
+    // together. An attempt that never reached anyone, moving to another region, needs neither.
+    const unsentFailover = verdict.neverSent === true && next !== failure.region;
+    let delayMs = unsentFailover
+      ? 0
+      : fullJitterDelayMs(attempt, this.#env.config.retry, this.#env.random);
     if (next.isCooling(now)) delayMs = Math.max(delayMs, next.coolingUntil - now);
     if (now + delayMs >= this.#deadline) stop('deadline');
     // Unsent attempts cost the servers nothing, so only real resends draw on the budget.
