@@ -13,7 +13,10 @@ export type RegionkitErrorCode =
   | 'ERR_REGIONKIT_DEADLINE'
   | 'ERR_REGIONKIT_NO_REGION'
   | 'ERR_REGIONKIT_ATTEMPT_TIMEOUT'
-  | 'ERR_REGIONKIT_CLOSED';
+  | 'ERR_REGIONKIT_CLOSED'
+  // Raised by the HTTP adapter (@regionkit/fetch).
+  | 'ERR_REGIONKIT_BODY_NOT_REPLAYABLE'
+  | 'ERR_REGIONKIT_UNSUPPORTED_REQUEST';
 
 export class RegionkitError extends Error {
   readonly code: RegionkitErrorCode;
