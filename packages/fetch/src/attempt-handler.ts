@@ -1,0 +1,243 @@
+import type { Dispatcher } from 'undici';
+import type { ResponseHead } from './classify.js';
+import { HTTP_DEFAULTS } from './defaults.js';
+
+type Controller = Dispatcher.DispatchController;
+type Headers = Record<string, string | string[] | undefined>;
+
+/** Where the attempt's response goes once (and if) the call picks it. */
+export interface ResponseSink {
+  /** The caller paused the response it was given; buffered chunks wait. */
+  readonly paused: boolean;
+  forwardData(chunk: Buffer): void;
+  forwardEnd(trailers: Headers, rawTrailers: unknown): void;
+  forwardError(error: Error): void;
+}
+
+enum Phase {
+  /** Dispatched, no response head yet. */
+  Waiting,
+  /** Head received and handed to core; the call has not decided to return or retry it. */
+  Undecided,
+  /** The call returns this response: events go to the caller. */
+  Committed,
+  /** Retried, timed out or abandoned: everything that still arrives is dropped. */
+  Discarded,
+}
+
+/** Thrown into a retried response that is too long to drain, closing its connection. */
+class DrainLimitError extends Error {
+  constructor() {
+    super('regionkit: retried response body was too long to drain; connection closed');
+  }
+}
+
+/**
+ * undici handler for one attempt. Settles the attempt's promise at the response head, so core
+ * can classify the status before any body is read; body events that arrive before the call
+ * decides are buffered (pausing the socket past a limit), then replayed to the caller if this
+ * response is returned, or drained and dropped if it is retried.
+ */
+export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead {
+  statusCode = 0;
+  headers: Headers = {};
+  statusMessage: string | undefined;
+  rawHeaders: unknown = null;
+  rawTrailers: unknown = null;
+  #phase = Phase.Waiting;
+  #controller: Controller | null = null;
+  #resolve: ((head: AttemptHandler) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #abandonedBecause: Error | undefined;
+  /** Chunks received before the decision (or while the caller is paused during replay). */
+  #buffer: Buffer[] | undefined;
+  #bufferedBytes = 0;
+  #replayed = 0;
+  #ended = false;
+  #trailers: Headers = {};
+  #error: Error | undefined;
+  #drainedBytes = 0;
+  #sink: ResponseSink | undefined;
+  /** The response's end or error went to the caller; nothing more will. */
+  #delivered = false;
+
+  /** Dispatches the attempt; resolves with this handler when the response head arrives. */
+  start(
+    dispatch: Dispatcher.Dispatch,
+    options: Dispatcher.DispatchOptions,
+  ): Promise<AttemptHandler> {
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      dispatch(options, this);
+    });
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller;
+    if (this.#abandonedBecause) controller.abort(this.#abandonedBecause);
+  }
+
+  onRequestUpgrade(controller: Controller): void {
+    // Upgrades are rejected before dispatch; a server switching protocols anyway is an error.
+    controller.abort(new Error('regionkit: unexpected protocol upgrade'));
+  }
+
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: Headers,
+    statusMessage?: string,
+  ): void {
+    if (statusCode < 200 || this.#phase !== Phase.Waiting) return; // interim 1xx, or abandoned
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.statusMessage = statusMessage;
+    this.rawHeaders = controller.rawHeaders ?? null;
+    this.#phase = Phase.Undecided;
+    this.#resolve?.(this);
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    switch (this.#phase) {
+      case Phase.Committed:
+        if (this.#buffer) this.#hold(controller, chunk);
+        else this.#sink?.forwardData(chunk);
+        return;
+      case Phase.Undecided:
+        this.#hold(controller, chunk);
+        return;
+      case Phase.Discarded:
+        this.#drainedBytes += chunk.length;
+        if (this.#drainedBytes > HTTP_DEFAULTS.drainLimitBytes)
+          controller.abort(new DrainLimitError());
+        return;
+    }
+  }
+
+  onResponseEnd(controller: Controller, trailers: Headers): void {
+    this.rawTrailers = controller.rawTrailers ?? null;
+    if (this.#phase === Phase.Committed && !this.#buffer) {
+      this.#delivered = true;
+      this.#sink?.forwardEnd(trailers, this.rawTrailers);
+      return;
+    }
+    this.#ended = true;
+    this.#trailers = trailers;
+  }
+
+  onResponseError(_controller: Controller | null, error: Error): void {
+    switch (this.#phase) {
+      case Phase.Waiting:
+        this.#phase = Phase.Discarded;
+        this.#reject?.(error);
+        return;
+      case Phase.Committed:
+        if (!this.#buffer) {
+          this.#delivered = true;
+          this.#sink?.forwardError(error);
+          return;
+        }
+        this.#error = error;
+        return;
+      case Phase.Undecided:
+        this.#error = error;
+        return;
+      case Phase.Discarded:
+        return;
+    }
+  }
+
+  /** The call returns this response: replay what was buffered, then stream the rest. */
+  commit(sink: ResponseSink): void {
+    this.#phase = Phase.Committed;
+    this.#sink = sink;
+    this.flush();
+  }
+
+  /** Delivers buffered events while the caller is not paused; called again on resume. */
+  flush(): void {
+    const sink = this.#sink;
+    if (!sink) return;
+    const buffer = this.#buffer;
+    if (buffer) {
+      while (this.#replayed < buffer.length) {
+        if (sink.paused) return;
+        const chunk = buffer[this.#replayed] as Buffer;
+        buffer[this.#replayed++] = EMPTY; // let the chunk be collected
+        sink.forwardData(chunk);
+      }
+      this.#buffer = undefined;
+      this.#bufferedBytes = 0;
+    }
+    const error = this.#error;
+    if (error || this.#ended) {
+      this.#error = undefined;
+      this.#ended = false;
+      this.#delivered = true;
+      if (error) sink.forwardError(error);
+      else sink.forwardEnd(this.#trailers, this.rawTrailers);
+    } else if (!sink.paused && this.#controller?.paused) {
+      this.#controller.resume();
+    }
+  }
+
+  /**
+   * This attempt's outcome is not the call's: drop it. A pending request is aborted (a timed
+   * out attempt must not hold a connection); a response already started is drained so its
+   * keep-alive connection is reused, or closed if its body is long.
+   */
+  discard(reason: Error): void {
+    const phase = this.#phase;
+    if (phase === Phase.Discarded || phase === Phase.Committed) return;
+    this.#phase = Phase.Discarded;
+    if (phase === Phase.Waiting) {
+      this.#abandonedBecause = reason;
+      this.#controller?.abort(reason);
+      this.#reject?.(reason);
+      return;
+    }
+    this.#drainedBytes = this.#bufferedBytes;
+    this.#buffer = undefined;
+    if (this.#ended || this.#error) return; // the connection is already free
+    if (this.#drainedBytes > HTTP_DEFAULTS.drainLimitBytes) this.#controller?.abort(reason);
+    else this.#controller?.resume();
+  }
+
+  /** The caller aborted while this response was being returned to it. */
+  abortCommitted(reason: Error): void {
+    if (this.#delivered) return;
+    if (this.#ended || this.#error) {
+      // undici is done with this request; only the replay is left, so end it here.
+      this.#buffer = undefined;
+      this.#ended = false;
+      this.#error = undefined;
+      this.#delivered = true;
+      this.#sink?.forwardError(reason);
+      return;
+    }
+    this.#buffer = undefined;
+    this.#controller?.abort(reason);
+  }
+
+  pause(): void {
+    if (!this.#delivered) this.#controller?.pause();
+  }
+
+  resume(): void {
+    if (this.#delivered) return;
+    if (this.#buffer || this.#ended || this.#error) this.flush();
+    else this.#controller?.resume();
+  }
+
+  #hold(controller: Controller, chunk: Buffer): void {
+    if (!this.#buffer) this.#buffer = [];
+    this.#buffer.push(chunk);
+    this.#bufferedBytes += chunk.length;
+    if (this.#bufferedBytes > HTTP_DEFAULTS.undecidedBufferBytes && !controller.paused) {
+      controller.pause();
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

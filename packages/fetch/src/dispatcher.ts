@@ -1,0 +1,74 @@
+import type { RegionalClient } from '@regionkit/core';
+import { ConfigError } from '@regionkit/core';
+import { Agent, Dispatcher } from 'undici';
+import type { AttemptHandler } from './attempt-handler.js';
+import { regionalInterceptor } from './interceptor.js';
+import type { RegionalDispatcherOptions } from './types.js';
+
+/**
+ * An undici Dispatcher for one regional service: pass it as `dispatcher` to `request()`,
+ * `fetch()`, `stream()` or any undici API. Never installed as the global dispatcher.
+ */
+export class RegionalDispatcher extends Dispatcher {
+  readonly client: RegionalClient<AttemptHandler>;
+  readonly logicalOrigin: string;
+  readonly #base: Dispatcher;
+  readonly #ownsBase: boolean;
+  readonly #dispatch: Dispatcher.Dispatch;
+
+  constructor(options: RegionalDispatcherOptions) {
+    super();
+    const base = options?.dispatcher;
+    if (base !== undefined && typeof (base as Partial<Dispatcher>)?.dispatch !== 'function') {
+      throw new ConfigError(
+        'dispatcher',
+        'is not an undici Dispatcher',
+        'Pass an undici Agent, Pool or composed dispatcher, or leave it out to get a new Agent.',
+      );
+    }
+    const interceptor = regionalInterceptor(options);
+    this.client = interceptor.client;
+    this.logicalOrigin = interceptor.logicalOrigin;
+    this.#ownsBase = base === undefined;
+    this.#base = base ?? new Agent();
+    this.#dispatch = interceptor(this.#base.dispatch.bind(this.#base));
+  }
+
+  override dispatch(
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): boolean {
+    return this.#dispatch(options, handler);
+  }
+
+  /** Closes the core client and, if this dispatcher created it, the Agent (gracefully). */
+  override close(callback: () => void): void;
+  override close(): Promise<void>;
+  override close(callback?: () => void): Promise<void> | void {
+    this.client.close();
+    const closed = this.#ownsBase ? this.#base.close() : Promise.resolve();
+    if (!callback) return closed;
+    closed.then(callback, callback);
+  }
+
+  override destroy(error: Error | null, callback: () => void): void;
+  override destroy(callback: () => void): void;
+  override destroy(error: Error | null): Promise<void>;
+  override destroy(): Promise<void>;
+  override destroy(
+    errorOrCallback?: Error | null | (() => void),
+    callback?: () => void,
+  ): Promise<void> | void {
+    const error = typeof errorOrCallback === 'function' ? null : (errorOrCallback ?? null);
+    const done = typeof errorOrCallback === 'function' ? errorOrCallback : callback;
+    this.client.close();
+    const destroyed = this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();
+    if (!done) return destroyed;
+    destroyed.then(done, done);
+  }
+}
+
+/** Same as `new RegionalDispatcher(options)`. */
+export function regionalDispatcher(options: RegionalDispatcherOptions): RegionalDispatcher {
+  return new RegionalDispatcher(options);
+}

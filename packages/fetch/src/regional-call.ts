@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Attempt,
+  type AttemptResult,
+  AttemptTimeoutError,
+  currentContext,
+  type ExecuteOptions,
+  type RegionalClient,
+  runInContext,
+  type Verdict,
+  validCorrelationId,
+} from '@regionkit/core';
+import type { Dispatcher } from 'undici';
+import { AttemptHandler, type ResponseSink } from './attempt-handler.js';
+import { classifyHttp } from './classify.js';
+import type { ResolvedHttpConfig } from './config.js';
+import { IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
+import { BodyNotReplayableError, UnsupportedRequestError } from './errors.js';
+import { isIdempotentMethod, wantsIdempotencyKey } from './idempotency.js';
+import { bufferBody, isOneShotBody } from './replay-body.js';
+import { readCallerHeaders } from './request-headers.js';
+import { readRequestOptions } from './request-options.js';
+import { traceHeaders } from './trace-context.js';
+
+/** What every call of one interceptor shares. */
+export interface ServiceRuntime {
+  readonly client: RegionalClient;
+  readonly config: ResolvedHttpConfig;
+}
+
+type Handler = Dispatcher.DispatchHandler;
+type Headers = Record<string, string | string[] | undefined>;
+
+const ABORTED: Verdict = Object.freeze({ kind: 'fatal', reason: 'aborted' });
+
+/**
+ * One logical request through the regional interceptor. It is the controller the caller's
+ * handler sees for the whole call (abort/pause/resume reach whichever attempt is live), runs
+ * the attempts through core's `execute`, and hands the caller exactly one outcome: the chosen
+ * attempt's response, streamed, or one error.
+ */
+export class RegionalCall implements Dispatcher.DispatchController, ResponseSink {
+  rawHeaders: Dispatcher.DispatchController['rawHeaders'] = null;
+  rawTrailers: Dispatcher.DispatchController['rawTrailers'] = null;
+  readonly #runtime: ServiceRuntime;
+  readonly #dispatch: Dispatcher.Dispatch;
+  readonly #options: Dispatcher.DispatchOptions;
+  readonly #handler: Handler;
+  #baseHeaders: unknown[] = [];
+  #trace: unknown[] | undefined;
+  #autoKey: string | undefined;
+  #body: unknown;
+  /** The body is a stream too long to buffer: the request may be sent only once. */
+  #oneShot = false;
+  /** Region whose failure was not retried because of a one-shot body. */
+  #notRetriedIn: string | undefined;
+  #current: AttemptHandler | undefined;
+  #committed: AttemptHandler | undefined;
+  #aborted = false;
+  #reason: Error | null = null;
+  #paused = false;
+  #done = false;
+
+  constructor(
+    runtime: ServiceRuntime,
+    dispatch: Dispatcher.Dispatch,
+    options: Dispatcher.DispatchOptions,
+    handler: Handler,
+  ) {
+    this.#runtime = runtime;
+    this.#dispatch = dispatch;
+    this.#options = options;
+    this.#handler = handler;
+  }
+
+  start(): boolean {
+    try {
+      this.#handler.onRequestStart?.(this, null);
+    } catch (error) {
+      this.#fail(error);
+      return true;
+    }
+    if (this.#aborted) {
+      this.#fail(this.#reason);
+      return true;
+    }
+    const options = this.#options;
+    if (options.upgrade || options.method === 'CONNECT') {
+      this.#fail(
+        new UnsupportedRequestError(this.#runtime.config.service, 'an upgrade or CONNECT request'),
+      );
+      return true;
+    }
+    let prepared: Prepared;
+    try {
+      prepared = this.#prepare();
+    } catch (error) {
+      this.#fail(error);
+      return true;
+    }
+    const body = options.body;
+    if (isOneShotBody(body)) {
+      bufferBody(body as object, this.#runtime.config.maxReplayBodyBytes).then(
+        (buffered) => {
+          this.#body = buffered.body;
+          this.#oneShot = !buffered.replayable;
+          this.#run(prepared);
+        },
+        (error: unknown) => this.#fail(error),
+      );
+    } else {
+      this.#body = body;
+      this.#run(prepared);
+    }
+    return true;
+  }
+
+  // --- DispatchController, as the caller's handler sees it -----------------------------------
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+  get paused(): boolean {
+    return this.#paused;
+  }
+  get reason(): Error | null {
+    return this.#reason;
+  }
+
+  abort(reason: Error): void {
+    if (this.#aborted || this.#done) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    if (this.#committed) this.#committed.abortCommitted(reason);
+    else this.#current?.discard(reason); // a pending attempt rejects, and core stops (ABORTED)
+  }
+
+  pause(): void {
+    this.#paused = true;
+    this.#committed?.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#committed?.resume();
+  }
+
+  // --- ResponseSink: the committed attempt's events, to the caller ---------------------------
+
+  forwardData(chunk: Buffer): void {
+    if (this.#done) return;
+    try {
+      this.#handler.onResponseData?.(this, chunk);
+    } catch (error) {
+      this.abort(error as Error);
+    }
+  }
+
+  forwardEnd(trailers: Headers, rawTrailers: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.rawTrailers = rawTrailers as Dispatcher.DispatchController['rawTrailers'];
+    try {
+      this.#handler.onResponseEnd?.(this, trailers);
+    } catch (error) {
+      rethrowLater(error);
+    }
+  }
+
+  forwardError(error: Error): void {
+    this.#fail(error);
+  }
+
+  // --- the call ------------------------------------------------------------------------------
+
+  #prepare(): Prepared {
+    const { config } = this.#runtime;
+    const options = this.#options;
+    const caller = readCallerHeaders(options.headers, config.correlationHeader);
+    this.#baseHeaders = caller.base;
+    if (!caller.hasTraceparent) this.#trace = traceHeaders(config.tracePropagation);
+    const method = String(options.method);
+    const perRequest = readRequestOptions((options as { regionkit?: unknown }).regionkit);
+    let idempotencyKey = caller.idempotencyKey;
+    if (idempotencyKey === undefined && config.autoIdempotencyKeys && wantsIdempotencyKey(method)) {
+      idempotencyKey = this.#autoKey = randomUUID();
+    }
+    return {
+      correlationId: caller.correlationId,
+      execute: {
+        idempotent: perRequest?.idempotent ?? isIdempotentMethod(method),
+        idempotencyKey,
+        deadlineMs: perRequest?.deadlineMs,
+        priority: perRequest?.priority,
+        excludedRegions: perRequest?.excludedRegions,
+        classify: this.#classify,
+      },
+    };
+  }
+
+  #run(prepared: Prepared): void {
+    if (this.#aborted) {
+      this.#fail(this.#reason);
+      return;
+    }
+    const { client } = this.#runtime;
+    const seed = prepared.correlationId;
+    // A caller's own valid correlation ID starts the context when there is none; inside a
+    // context (an inbound request), the context's ID wins so every hop carries the same one.
+    const pending =
+      seed !== undefined && currentContext() === undefined && validCorrelationId(seed)
+        ? runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
+            client.execute(this.#transport, prepared.execute),
+          )
+        : client.execute(this.#transport, prepared.execute);
+    pending.then(
+      (response) => this.#commit(response),
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  /** One attempt against `attempt.region`: same path, query, headers and body, new origin. */
+  readonly #transport = (attempt: Attempt): Promise<AttemptHandler> => {
+    // Reaching a new attempt means the previous response (a 503, say) is not the answer.
+    this.#current?.discard(RETRIED);
+    if (this.#aborted) return Promise.reject(this.#reason);
+    const handler = new AttemptHandler();
+    this.#current = handler;
+    return handler.start(this.#dispatch, {
+      ...this.#options,
+      origin: this.#runtime.config.originOf.get(attempt.region) as string,
+      headers: this.#attemptHeaders(attempt) as string[],
+      body: this.#body as Dispatcher.DispatchOptions['body'],
+    });
+  };
+
+  readonly #classify = (result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict => {
+    if (this.#aborted) return ABORTED;
+    if (!result.ok && result.error instanceof AttemptTimeoutError) {
+      // Core moved on; the request must not keep its connection busy.
+      this.#current?.discard(result.error);
+    }
+    const verdict = classifyHttp(result);
+    if (verdict.kind === 'retriable' && this.#oneShot) {
+      this.#notRetriedIn = attempt.region;
+      return {
+        kind: 'fatal',
+        reason: 'body-not-replayable',
+        regionFault: verdict.regionFault !== false,
+      };
+    }
+    return verdict;
+  };
+
+  #attemptHeaders(attempt: Attempt): unknown[] {
+    const headers = this.#baseHeaders.slice();
+    headers.push(
+      this.#runtime.config.correlationHeader,
+      attempt.correlationId,
+      REGIONKIT_HEADERS.attempt,
+      String(attempt.number),
+      REGIONKIT_HEADERS.deadline,
+      String(attempt.remainingMs()),
+    );
+    if (attempt.priority !== 'default') headers.push(REGIONKIT_HEADERS.priority, attempt.priority);
+    if (this.#autoKey !== undefined) headers.push(IDEMPOTENCY_KEY_HEADER, this.#autoKey);
+    const trace = this.#trace;
+    if (trace !== undefined) for (let i = 0; i < trace.length; i++) headers.push(trace[i]);
+    return headers;
+  }
+
+  #commit(response: AttemptHandler): void {
+    if (this.#done) return;
+    if (this.#aborted) {
+      response.discard(this.#reason as Error);
+      this.#fail(this.#reason);
+      return;
+    }
+    this.#committed = response;
+    this.rawHeaders = response.rawHeaders as Dispatcher.DispatchController['rawHeaders'];
+    try {
+      this.#handler.onResponseStarted?.();
+      this.#handler.onResponseStart?.(
+        this,
+        response.statusCode,
+        response.headers,
+        response.statusMessage,
+      );
+    } catch (error) {
+      this.abort(error as Error);
+      return;
+    }
+    if (this.#aborted) return; // the handler aborted from onResponseStart; its error is on the way
+    response.commit(this);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#current?.discard(RETRIED);
+    let reported = error;
+    if (this.#notRetriedIn !== undefined && !this.#aborted) {
+      const { config } = this.#runtime;
+      reported = new BodyNotReplayableError(
+        config.service,
+        this.#notRetriedIn,
+        config.maxReplayBodyBytes,
+        error,
+      );
+    }
+    try {
+      this.#handler.onResponseError?.(this, toError(reported));
+    } catch (thrown) {
+      rethrowLater(thrown);
+    }
+  }
+}
+
+interface Prepared {
+  readonly correlationId: string | undefined;
+  readonly execute: ExecuteOptions<AttemptHandler>;
+}
+
+/** Reason given to a retried attempt whose response is drained and dropped. */
+const RETRIED = new Error('regionkit: response superseded by a retry');
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+/** A caller's handler threw where nobody can catch it: surface it like undici does. */
+function rethrowLater(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}

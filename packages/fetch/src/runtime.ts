@@ -1,0 +1,33 @@
+import { createRegionalClient, type RegionalClientOptions } from '@regionkit/core';
+import type { AttemptHandler } from './attempt-handler.js';
+import { resolveHttpConfig } from './config.js';
+import type { ServiceRuntime } from './regional-call.js';
+import type { RegionalHttpOptions } from './types.js';
+
+/** Validates the options once and builds the core client every request of the service shares. */
+export function createServiceRuntime(options: RegionalHttpOptions): ServiceRuntime {
+  // Core first: its errors about service, regions and localRegion are the most basic ones.
+  const client = createRegionalClient<AttemptHandler>(options as RegionalClientOptions);
+  try {
+    return { client, config: resolveHttpConfig(options) };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+/**
+ * Does `origin` (a dispatch option: string or URL) name this service? Exact string matches are
+ * the fast path; other spellings (trailing slash, upper case, default port) are normalised.
+ */
+export function isOwnOrigin(own: ReadonlySet<string>, origin: unknown): boolean {
+  if (typeof origin === 'string') {
+    if (own.has(origin)) return true;
+    try {
+      return own.has(new URL(origin).origin);
+    } catch {
+      return false;
+    }
+  }
+  return origin instanceof URL && own.has(origin.origin);
+}
