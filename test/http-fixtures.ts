@@ -47,7 +47,9 @@ const socketIds = new WeakMap<Socket, number>();
 
 export async function startRegion(
   name: string,
-  handler: RegionHandler = (_req, res) => res.end(name),
+  handler: RegionHandler = (_req, res) => {
+    res.end(name);
+  },
 ): Promise<RegionServer> {
   const received: Received[] = [];
   const sockets = new Set<Socket>();
