@@ -1,3 +1,9 @@
+import {
+  type Attributes,
+  context as otelContext,
+  propagation,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
@@ -16,6 +22,19 @@ import type { Planner } from './planner.js';
 import type { RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
 import { sleep } from './sleep.js';
+import type { AttemptTrace, CallSpan, CallTracing } from './telemetry/call-tracing.js';
+import {
+  ATTR_BREAKER_STATE,
+  ATTR_CLOUD_REGION,
+  ATTR_DELAY_MS,
+  ATTR_FROM_REGION,
+  ATTR_REASON,
+  ATTR_TO_REGION,
+  EVENT_BREAKER,
+  EVENT_BUDGET_EXHAUSTED,
+  EVENT_FAILOVER,
+  EVENT_RETRY,
+} from './telemetry/semconv.js';
 import type {
   Attempt,
   AttemptResult,
@@ -34,6 +53,7 @@ export interface CallEnvironment {
   readonly regions: ReadonlyMap<string, RegionState>;
   readonly random: () => number;
   readonly watch: DeadlineWatch;
+  readonly tracing: CallTracing;
 }
 
 export type Transport<T> = (attempt: Attempt) => Promise<T>;
@@ -109,6 +129,9 @@ export class Call<T> implements AttemptOwner {
   #failures: AttemptRecord[] | undefined;
   #lastVerdict: Verdict['kind'] = 'success';
   #servedBy: string | undefined;
+  #failoverReason: string | undefined;
+  /** Present only when an OpenTelemetry SDK records this call. */
+  #span: CallSpan | undefined;
 
   constructor(
     env: CallEnvironment,
@@ -133,14 +156,17 @@ export class Call<T> implements AttemptOwner {
 
   async run(): Promise<T> {
     const { config, budget } = this.#env;
+    this.#span = this.#env.tracing.start(this);
     if (this.#deadlineMs <= 0) {
-      this.#finish(true, 'deadline');
-      throw new DeadlineExceededError(config.service, this.#deadlineMs, []);
+      const error = new DeadlineExceededError(config.service, this.#deadlineMs, []);
+      this.#finish(true, 'deadline', error);
+      throw error;
     }
     this.#next = this.#nextRegion(this.#startedAt);
     if (!this.#next) {
-      this.#finish(true, 'no-region-left');
-      throw new NoRegionAvailableError(config.service, this.#unavailableDetail());
+      const error = new NoRegionAvailableError(config.service, this.#unavailableDetail());
+      this.#finish(true, 'no-region-left', error);
+      throw error;
     }
     budget.recordCall(this.#startedAt);
     let result: AttemptResult<T>;
@@ -152,10 +178,10 @@ export class Call<T> implements AttemptOwner {
       );
     } catch (error) {
       if (error instanceof ReturnValue) {
-        this.#finish(true, error.stoppedBecause);
+        this.#finish(true, error.stoppedBecause, undefined);
         return error.value as T;
       }
-      this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error));
+      this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error), error);
       throw error;
     }
     const ended =
@@ -164,7 +190,7 @@ export class Call<T> implements AttemptOwner {
         : this.#options.signal?.aborted
           ? 'aborted'
           : 'fatal';
-    this.#finish(ended !== undefined, ended);
+    this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
     if (result.ok) return result.value;
     throw result.error;
   }
@@ -188,6 +214,7 @@ export class Call<T> implements AttemptOwner {
     const started = Date.now();
     let result: AttemptResult<T>;
     let verdict: Verdict;
+    const breakerBefore = region.breakerState;
     try {
       const settled = await region.breaker.fire(() => this.#attemptThroughBreaker(attempt));
       ({ result, verdict } = settled as { result: AttemptResult<T>; verdict: Verdict });
@@ -203,6 +230,12 @@ export class Call<T> implements AttemptOwner {
     }
     const finished = Date.now();
     const durationMs = finished - started;
+    if (this.#span && region.breakerState !== breakerBefore) {
+      this.#span.event(EVENT_BREAKER, {
+        [ATTR_CLOUD_REGION]: region.name,
+        [ATTR_BREAKER_STATE]: region.breakerState,
+      });
+    }
     if (verdict !== BREAKER_REJECTED) {
       region.record(isRegionFault(verdict), durationMs, finished);
     }
@@ -224,11 +257,19 @@ export class Call<T> implements AttemptOwner {
   async #attemptThroughBreaker(
     attempt: CallAttempt,
   ): Promise<{ result: AttemptResult<T>; verdict: Verdict }> {
-    const result = await new PendingAttempt<T>(attempt, this.#env.watch, this.#options.signal).run(
-      this.#transport,
-    );
+    const pending = new PendingAttempt<T>(attempt, this.#env.watch, this.#options.signal);
+    const span = this.#span;
+    const result = await (span
+      ? span.runAttempt(attempt.region, attempt.number, (trace) => {
+          attempt.trace = trace;
+          return pending.run(this.#transport);
+        })
+      : pending.run(this.#transport));
     // The caller gave up: not the region's fault, and not worth another attempt.
     const verdict = this.#options.signal?.aborted ? ABORTED : this.#classify(result, attempt);
+    if (span && attempt.trace) {
+      span.endAttempt(attempt.trace, verdict.kind === 'success' ? undefined : verdict.reason);
+    }
     if (isRegionFault(verdict)) throw new RegionFault(result, verdict);
     return { result, verdict };
   }
@@ -266,8 +307,10 @@ export class Call<T> implements AttemptOwner {
     // Unsent attempts cost the servers nothing, so only real resends draw on the budget.
     if (!verdict.neverSent && !this.#env.budget.tryAcquire(now)) {
       this.#emitBudgetExhausted(failure.region.name);
+      this.#span?.event(EVENT_BUDGET_EXHAUSTED, { [ATTR_CLOUD_REGION]: failure.region.name });
       stop('budget-exhausted');
     }
+    if (next !== failure.region) this.#failoverReason ??= verdict.reason;
     this.#next = next;
     this.#emitRetry(failure, next, attempt + 1, delayMs);
     if (delayMs > 0) await sleep(delayMs, this.#options.signal);
@@ -368,6 +411,15 @@ export class Call<T> implements AttemptOwner {
     };
     if (events.wants('retry')) events.emit('retry', { ...base, nextAttempt, delayMs });
     if (next !== failure.region && events.wants('failover')) events.emit('failover', base);
+    if (this.#span) {
+      const attributes = {
+        [ATTR_FROM_REGION]: base.fromRegion,
+        [ATTR_TO_REGION]: base.toRegion,
+        [ATTR_REASON]: base.reason,
+      };
+      this.#span.event(EVENT_RETRY, { ...attributes, [ATTR_DELAY_MS]: delayMs });
+      if (next !== failure.region) this.#span.event(EVENT_FAILOVER, attributes);
+    }
   }
 
   #emitBudgetExhausted(region: string): void {
@@ -381,19 +433,34 @@ export class Call<T> implements AttemptOwner {
     }
   }
 
-  /** Emits the `call` event when someone listens. */
-  #finish(failed: boolean, stoppedBecause?: CallEvent['stoppedBecause']): void {
+  /** Ends the call's span and emits the `call` event, for whoever records them. */
+  #finish(failed: boolean, stoppedBecause: CallEvent['stoppedBecause'], error: unknown): void {
     const { events, config } = this.#env;
-    if (!events.wants('call')) return;
+    const wantsEvent = events.wants('call');
+    if (!wantsEvent && !this.#span) return;
+    const attempts = this.#tried.length;
+    const failedOver = new Set(this.#tried).size > 1;
+    this.#span?.end({
+      failed,
+      servedBy: this.#servedBy,
+      attempts,
+      failedOver,
+      failoverReason: this.#failoverReason,
+      stoppedBecause,
+      aborted: stoppedBecause === 'aborted',
+      error,
+    });
+    if (!wantsEvent) return;
     events.emit('call', {
       service: config.service,
       correlationId: this.#context.correlationId,
       outcome: failed ? 'failure' : 'success',
       servedBy: this.#servedBy,
-      attempts: this.#tried.length,
-      failedOver: new Set(this.#tried).size > 1,
+      attempts,
+      failedOver,
       durationMs: Date.now() - this.#startedAt,
       ...(stoppedBecause ? { stoppedBecause } : {}),
+      ...(this.#failoverReason ? { failoverReason: this.#failoverReason } : {}),
     });
   }
 
@@ -412,6 +479,16 @@ export class Call<T> implements AttemptOwner {
   }
   get service(): string {
     return this.#env.config.service;
+  }
+  // Read by CallTracing, only when an SDK records the call.
+  get localRegion(): string {
+    return this.#env.config.localRegion;
+  }
+  get idempotent(): boolean {
+    return this.#resendable;
+  }
+  correlationId(): string {
+    return this.#context.correlationId;
   }
 }
 
@@ -445,6 +522,8 @@ class CallAttempt implements Attempt {
   readonly #call: AttemptOwner;
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
+  /** Set while an OpenTelemetry SDK records the call. */
+  trace: AttemptTrace | undefined;
 
   constructor(call: AttemptOwner, region: string, number: number, attemptDeadline: number) {
     this.#call = call;
@@ -481,6 +560,14 @@ class CallAttempt implements Attempt {
 
   remainingMs(): number {
     return Math.max(0, this.attemptDeadline - Date.now());
+  }
+
+  injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void {
+    propagation.inject(this.trace?.injectFrom ?? otelContext.active(), carrier, setter);
+  }
+
+  setAttributes(attributes: Attributes): void {
+    this.trace?.span?.setAttributes(attributes);
   }
 
   /** Aborts the transport's work if it took the signal; free when it did not. */

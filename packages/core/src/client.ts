@@ -14,6 +14,8 @@ import {
 import { Planner } from './planner.js';
 import { type RegionHealthSnapshot, RegionState } from './region-state.js';
 import { RetryBudget } from './retry-budget.js';
+import { CallTracing } from './telemetry/call-tracing.js';
+import { recordClientMetrics } from './telemetry/metrics.js';
 import { failoverOrder } from './topology.js';
 import type { CallOptions, Classifier, RegionalClientOptions } from './types.js';
 
@@ -60,6 +62,7 @@ export class RegionalClient<TDefault = unknown> {
   readonly #classify: Classifier<unknown>;
   readonly #rotateBuckets = new EventEmitter();
   readonly #rotateTimer: NodeJS.Timeout;
+  readonly #stopMetrics: () => void;
   #closed = false;
 
   constructor(options: RegionalClientOptions, internals: RegionalClientInternals<TDefault> = {}) {
@@ -94,8 +97,12 @@ export class RegionalClient<TDefault = unknown> {
       regions: this.#regions,
       random,
       watch: new DeadlineWatch(),
+      tracing: new CallTracing(this.#config.telemetry.attemptSpans),
     };
     liveClients.add(this as RegionalClient);
+    this.#stopMetrics = this.#config.telemetry.metrics
+      ? recordClientMetrics(this as RegionalClient)
+      : () => {};
   }
 
   /**
@@ -141,6 +148,7 @@ export class RegionalClient<TDefault = unknown> {
     this.#env.watch.close();
     for (const region of this.#regions.values()) region.shutdown();
     liveClients.delete(this as RegionalClient);
+    this.#stopMetrics();
   }
 
   [Symbol.dispose](): void {

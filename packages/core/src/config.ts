@@ -7,6 +7,7 @@ import type {
   RetryBudgetOptions,
   RetryOptions,
   RoutingMode,
+  TelemetryOptions,
 } from './types.js';
 
 /** Every default in one place, with units. `types.ts` repeats them as `@default`. */
@@ -25,6 +26,7 @@ export const DEFAULTS = {
     probeIntervalMs: 500,
     recoveryProbes: 3,
   },
+  telemetry: { attemptSpans: false, metrics: true },
   breaker: {
     errorThresholdPercentage: 50,
     volumeThreshold: 10,
@@ -46,6 +48,7 @@ export interface ResolvedConfig {
   readonly retryBudget: Required<RetryBudgetOptions>;
   readonly health: Required<HealthOptions>;
   readonly breaker: Required<BreakerOptions>;
+  readonly telemetry: Required<TelemetryOptions>;
 }
 
 const REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -124,6 +127,7 @@ export function resolveConfig(options: RegionalClientOptions): ResolvedConfig {
     retryBudget,
     health,
     breaker,
+    telemetry: { ...DEFAULTS.telemetry, ...options.telemetry },
   };
 }
 

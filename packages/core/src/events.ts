@@ -59,6 +59,8 @@ export interface CallEvent {
   readonly failedOver: boolean;
   readonly durationMs: number;
   readonly stoppedBecause?: StopReason | 'fatal' | 'aborted';
+  /** Reason of the failure that first moved this call to another region. */
+  readonly failoverReason?: string;
 }
 
 export interface RegionkitEventMap {

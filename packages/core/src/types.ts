@@ -1,3 +1,5 @@
+import type { Attributes, TextMapSetter } from '@opentelemetry/api';
+
 /**
  * Public types of @regionkit/core. Defaults live in `config.ts` and are repeated here as
  * `@default` so an editor shows them.
@@ -74,6 +76,18 @@ export interface RetryBudgetOptions {
   readonly windowMs?: number;
 }
 
+export interface TelemetryOptions {
+  /**
+   * Emit regionkit's own CLIENT span per attempt (with `cloud.region`,
+   * `http.request.resend_count`, `error.type`) and suppress the undici / grpc instrumentations'
+   * spans and headers beneath it, so nothing is counted twice. Off by default: per-attempt spans
+   * are left to those instrumentations. @default false
+   */
+  readonly attemptSpans?: boolean;
+  /** Record regionkit's metrics when a MeterProvider is registered. @default true */
+  readonly metrics?: boolean;
+}
+
 export interface RegionalClientOptions {
   /** Logical service name, e.g. `orders`; appears in errors, events and telemetry. */
   readonly service: string;
@@ -91,6 +105,7 @@ export interface RegionalClientOptions {
   readonly retryBudget?: RetryBudgetOptions;
   readonly health?: HealthOptions;
   readonly breaker?: BreakerOptions;
+  readonly telemetry?: TelemetryOptions;
   /**
    * Called when an event listener throws; the call it happened in goes on regardless.
    * @default emits a process warning
@@ -161,4 +176,12 @@ export interface Attempt {
   readonly signal: AbortSignal;
   /** Milliseconds left before this attempt is abandoned (never negative). */
   remainingMs(): number;
+  /**
+   * Writes W3C trace context (through the OpenTelemetry propagation API, so a no-op without an
+   * SDK) for the next hop into `carrier`. Call it last, after any user hook, so nothing can
+   * tamper with it; skip it when an instrumentation (undici, grpc) injects for this request.
+   */
+  injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void;
+  /** Adds protocol attributes (e.g. `http.response.status_code`) to the attempt's span, if any. */
+  setAttributes(attributes: Attributes): void;
 }
