@@ -1,0 +1,36 @@
+/**
+ * The regionkit configuration the game day drives load through. At full time scale it is the
+ * SDK's defaults plus the scenario's deadline: a game day should prove the defaults, not a
+ * tuned special case. Shortened runs (tests) scale the SDK's clocks with the scenario so the
+ * same story fits in a few seconds.
+ */
+import { DEFAULTS, type RegionalClientOptions } from '@regionkit/core';
+import type { Scenario } from './scenario.js';
+
+/** Name of the logical service in the harness (appears in SDK events and errors). */
+export const GAMEDAY_SERVICE = 'gameday-store';
+
+export function regionkitOptions(
+  scenario: Scenario,
+  timeScale = 1,
+): Omit<RegionalClientOptions, 'regions'> {
+  const base = {
+    service: GAMEDAY_SERVICE,
+    localRegion: scenario.local,
+    deadlineMs: scenario.load.deadlineMs,
+  };
+  if (timeScale === 1) return base;
+  const t = (ms: number, min: number) => Math.max(min, Math.round(ms * timeScale));
+  return {
+    ...base,
+    breaker: {
+      resetTimeoutMs: t(DEFAULTS.breaker.resetTimeoutMs, 100),
+      rollingCountTimeoutMs: t(DEFAULTS.breaker.rollingCountTimeoutMs, 100),
+    },
+    health: {
+      windowMs: t(DEFAULTS.health.windowMs, 100),
+      probeIntervalMs: t(DEFAULTS.health.probeIntervalMs, 10),
+    },
+    retryBudget: { windowMs: t(DEFAULTS.retryBudget.windowMs, 100) },
+  };
+}
