@@ -53,6 +53,8 @@ describe('config validation', () => {
     [{ ...valid, health: { maxErrorRate: 5 } }, 'health.maxErrorRate', /between 0 and 1/],
     [{ ...valid, retryBudget: { ratio: -1 } }, 'retryBudget.ratio', /between 0 and 10/],
     [{ ...valid, breaker: { resetTimeoutMs: 0 } }, 'breaker.resetTimeoutMs', />= 1/],
+    [{ ...valid, telemetry: { attemptSpans: 'yes' } }, 'telemetry.attemptSpans', /true or false/],
+    [{ ...valid, onListenerError: 'log' }, 'onListenerError', /not a function/],
   ])('rejects %j naming the field', (options, field, message) => {
     const error = configError(options);
     expect(error.field).toBe(field);

@@ -113,6 +113,13 @@ export function resolveConfig(options: RegionalClientOptions): ResolvedConfig {
   requireNumber(breaker.resetTimeoutMs, 'breaker.resetTimeoutMs', 1);
   requireNumber(breaker.rollingCountTimeoutMs, 'breaker.rollingCountTimeoutMs', 100);
 
+  const telemetry = { ...DEFAULTS.telemetry, ...options.telemetry };
+  requireBoolean(telemetry.attemptSpans, 'telemetry.attemptSpans');
+  requireBoolean(telemetry.metrics, 'telemetry.metrics');
+  if (options.onListenerError !== undefined && typeof options.onListenerError !== 'function') {
+    throw new ConfigError('onListenerError', 'is not a function', 'Pass (error, event) => void.');
+  }
+
   const deadlineMs = options.deadlineMs ?? DEFAULTS.deadlineMs;
   requireNumber(deadlineMs, 'deadlineMs', 1);
 
@@ -127,7 +134,7 @@ export function resolveConfig(options: RegionalClientOptions): ResolvedConfig {
     retryBudget,
     health,
     breaker,
-    telemetry: { ...DEFAULTS.telemetry, ...options.telemetry },
+    telemetry,
   };
 }
 
@@ -160,6 +167,12 @@ function resolveRegions(regions: readonly RegionSpec[] | undefined): RegionSpec[
     }
     return { ...region };
   });
+}
+
+function requireBoolean(value: unknown, field: string): void {
+  if (typeof value !== 'boolean') {
+    throw new ConfigError(field, `is ${JSON.stringify(value)}`, 'Use true or false.');
+  }
 }
 
 function requireString(value: unknown, field: string, fix: string): asserts value is string {
