@@ -21,6 +21,7 @@ export interface Received {
   readonly body: string;
   /** Identifies the TCP connection, to tell keep-alive reuse from new connections. */
   readonly socketId: number;
+  readonly socket: Socket;
 }
 
 export type RegionHandler = (
@@ -28,7 +29,7 @@ export type RegionHandler = (
   res: ServerResponse,
   body: string,
   received: Received,
-) => void | Promise<void>;
+) => unknown;
 
 export interface RegionServer extends AsyncDisposable {
   readonly name: string;
@@ -73,6 +74,7 @@ export async function startRegion(
         rawHeaders: req.rawHeaders,
         body,
         socketId: socketIds.get(req.socket) ?? 0,
+        socket: req.socket,
       };
       received.push(record);
       Promise.resolve(region.handler(req, res, body, record)).catch((error: unknown) => {

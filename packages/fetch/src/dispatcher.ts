@@ -15,6 +15,8 @@ export class RegionalDispatcher extends Dispatcher {
   readonly #base: Dispatcher;
   readonly #ownsBase: boolean;
   readonly #dispatch: Dispatcher.Dispatch;
+  /** Closing twice is fine (undici's Agent would throw). */
+  #closed: Promise<void> | undefined;
 
   constructor(options: RegionalDispatcherOptions) {
     super();
@@ -46,7 +48,8 @@ export class RegionalDispatcher extends Dispatcher {
   override close(): Promise<void>;
   override close(callback?: () => void): Promise<void> | void {
     this.client.close();
-    const closed = this.#ownsBase ? this.#base.close() : Promise.resolve();
+    this.#closed ??= this.#ownsBase ? this.#base.close() : Promise.resolve();
+    const closed = this.#closed;
     if (!callback) return closed;
     closed.then(callback, callback);
   }
@@ -62,7 +65,8 @@ export class RegionalDispatcher extends Dispatcher {
     const error = typeof errorOrCallback === 'function' ? null : (errorOrCallback ?? null);
     const done = typeof errorOrCallback === 'function' ? errorOrCallback : callback;
     this.client.close();
-    const destroyed = this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();
+    this.#closed ??= this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();
+    const destroyed = this.#closed;
     if (!done) return destroyed;
     destroyed.then(done, done);
   }

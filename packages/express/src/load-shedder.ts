@@ -1,0 +1,110 @@
+import type { Priority } from '@regionkit/core';
+import type { ResolvedShedding } from './config.js';
+import { LoadMonitor } from './load-monitor.js';
+
+const PRIORITIES: readonly Priority[] = ['sheddable', 'default', 'critical'];
+
+export interface LoadSnapshot {
+  readonly eventLoopDelayMs: number;
+  readonly inFlight: number;
+  /** max(eventLoopDelayMs / maxEventLoopDelayMs, inFlight / maxInFlight). */
+  readonly pressure: number;
+  /** Priorities being shed right now. */
+  readonly shedding: readonly Priority[];
+  /** Share of requests shed over the last window (0-1). */
+  readonly shedRatio: number;
+  readonly windowRequests: number;
+}
+
+/**
+ * Edge load shedding by priority. Pressure is the larger of event-loop delay and in-flight
+ * requests, each relative to its limit; a priority is shed while pressure is at or above its
+ * level, so sheddable traffic goes first and critical traffic last.
+ */
+export class LoadShedder {
+  readonly #config: ResolvedShedding;
+  readonly #monitor: LoadMonitor;
+  // Two windows: the shed share reads the current one plus the one before, so it never drops
+  // to "no data" right after a rotation.
+  #windowStart = Date.now();
+  #admitted = 0;
+  #shed = 0;
+  #previousAdmitted = 0;
+  #previousShed = 0;
+
+  constructor(config: ResolvedShedding) {
+    this.#config = config;
+    this.#monitor = new LoadMonitor(config.sampleIntervalMs, config.resolutionMs, (now) =>
+      this.#rotate(now),
+    );
+  }
+
+  pressure(): number {
+    const { maxEventLoopDelayMs, maxInFlight } = this.#config;
+    const monitor = this.#monitor;
+    return Math.max(monitor.eventLoopDelayMs / maxEventLoopDelayMs, monitor.inFlight / maxInFlight);
+  }
+
+  /** Admits the request (counting it in flight until `release`) or says to shed it. */
+  admit(priority: Priority): boolean {
+    if (this.pressure() >= this.#config.levels[priority]) {
+      this.#shed++;
+      return false;
+    }
+    this.#admitted++;
+    this.#monitor.inFlight++;
+    return true;
+  }
+
+  release(): void {
+    this.#monitor.inFlight--;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.#config.retryAfterSeconds;
+  }
+
+  /** Shedding heavily (or shedding more than sheddable traffic): steer traffic elsewhere. */
+  overloaded(): boolean {
+    const snapshot = this.snapshot();
+    return (
+      snapshot.pressure >= this.#config.levels.default ||
+      (snapshot.windowRequests >= this.#config.minWindowRequests &&
+        snapshot.shedRatio >= this.#config.unhealthyShedRatio)
+    );
+  }
+
+  snapshot(): LoadSnapshot {
+    this.#rotate(Date.now());
+    const pressure = this.pressure();
+    const shed = this.#shed + this.#previousShed;
+    const total = shed + this.#admitted + this.#previousAdmitted;
+    return {
+      eventLoopDelayMs: round(this.#monitor.eventLoopDelayMs),
+      inFlight: this.#monitor.inFlight,
+      pressure: round(pressure),
+      shedding: PRIORITIES.filter((p) => pressure >= this.#config.levels[p]),
+      shedRatio: total === 0 ? 0 : round(shed / total),
+      windowRequests: total,
+    };
+  }
+
+  close(): void {
+    this.#monitor.close();
+  }
+
+  #rotate(now: number): void {
+    const elapsed = now - this.#windowStart;
+    if (elapsed < this.#config.windowMs) return;
+    const skippedOne = elapsed >= 2 * this.#config.windowMs;
+    this.#previousAdmitted = skippedOne ? 0 : this.#admitted;
+    this.#previousShed = skippedOne ? 0 : this.#shed;
+    this.#admitted = 0;
+    this.#shed = 0;
+    this.#windowStart = now;
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,21 @@
+import { isPriority, type Priority } from '@regionkit/core';
+import type { Request } from 'express';
+
+/** A request's priority from the configured header or function; anything unknown is `default`. */
+export function requestPriority(
+  req: Request,
+  source: ((req: Request) => Priority | undefined) | string | undefined,
+): Priority {
+  if (source === undefined) return 'default';
+  let value: unknown;
+  if (typeof source === 'function') {
+    try {
+      value = source(req);
+    } catch {
+      return 'default'; // a user hook must never break a request
+    }
+  } else {
+    value = req.headers[source];
+  }
+  return isPriority(value) ? value : 'default';
+}

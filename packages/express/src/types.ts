@@ -1,0 +1,71 @@
+import type { Priority } from '@regionkit/core';
+import type { Request } from 'express';
+
+export interface SheddingOptions {
+  /** p99 event-loop delay (ms) that counts as pressure 1. @default 50 */
+  readonly maxEventLoopDelayMs?: number;
+  /** Requests in progress that count as pressure 1. @default 256 */
+  readonly maxInFlight?: number;
+  /**
+   * Pressure (the larger of delay / maxEventLoopDelayMs and inFlight / maxInFlight) at which
+   * each priority is shed. Must rise from sheddable to critical.
+   * @default { sheddable: 1, default: 2, critical: 4 }
+   */
+  readonly levels?: {
+    readonly sheddable?: number;
+    readonly default?: number;
+    readonly critical?: number;
+  };
+  /** Retry-After (s) on a shed request's 503. @default 1 */
+  readonly retryAfterSeconds?: number;
+  /** How often event-loop delay is sampled (ms). @default 100 */
+  readonly sampleIntervalMs?: number;
+  /** Shed share over `windowMs` that turns the health endpoint unhealthy (0-1). @default 0.5 */
+  readonly unhealthyShedRatio?: number;
+  /** Window of the shed share (ms). @default 5_000 */
+  readonly windowMs?: number;
+}
+
+export interface RegionkitMiddlewareOptions {
+  /** Region this instance runs in, e.g. `us-east`; reported by the health and status endpoints. */
+  readonly region: string;
+  /** Inbound and outbound correlation ID header. @default 'x-request-id' */
+  readonly correlationHeader?: string;
+  /**
+   * Use the inbound correlation ID (when valid: ≤ 128 chars of `A-Za-z0-9._:+=/-`) instead of
+   * minting one. Enable only behind a gateway you trust to set or strip it.
+   * @default false
+   */
+  readonly trustInboundCorrelationId?: boolean;
+  /** Header with the caller's remaining time in whole ms; `false` ignores deadlines. @default 'x-regionkit-deadline-ms' */
+  readonly deadlineHeader?: string | false;
+  /** Less time left than this (ms) is answered 504 at once. @default 10 */
+  readonly minRemainingMs?: number;
+  /** Inbound deadlines are capped at this (ms). @default 300_000 */
+  readonly maxDeadlineMs?: number;
+  /** Deadline (ms) for requests that arrive without one. @default none */
+  readonly defaultDeadlineMs?: number;
+  /**
+   * Where a request's priority comes from: a header name (values `critical`, `default`,
+   * `sheddable`; anything else is `default`), a function of the request, or `false`.
+   * @default 'x-regionkit-priority'
+   */
+  readonly priority?: string | false | ((req: Request) => Priority | undefined);
+  /** Load shedding; `false` turns it off. @default on, with the defaults of SheddingOptions */
+  readonly shedding?: SheddingOptions | false;
+  /** Health endpoint path (GET/HEAD); `false` turns it off. @default '/healthz' */
+  readonly healthPath?: string | false;
+  /** JSON status endpoint path (GET); `false` turns it off. @default '/regionkit/status' */
+  readonly statusPath?: string | false;
+  /** Readiness for the health endpoint, e.g. "database connected". @default always ready */
+  readonly ready?: () => boolean;
+}
+
+/** What the middleware learned about a request; on `req.regionkit`. */
+export interface RequestRegionInfo {
+  readonly region: string;
+  readonly correlationId: string;
+  readonly priority: Priority;
+  /** Absolute deadline (epoch ms), if the caller sent one or a default applies. */
+  readonly deadline: number | undefined;
+}

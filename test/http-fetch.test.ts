@@ -1,0 +1,520 @@
+/**
+ * @regionkit/fetch against real HTTP servers on 127.0.0.1, one per region: failover, what is
+ * kept across attempts, idempotency, body replay, Retry-After, classification, connection
+ * hygiene and the headers on the wire.
+ */
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import {
+  AttemptsFailedError,
+  type FailoverEvent,
+  isRegionkitError,
+  runInContext,
+} from '@regionkit/core';
+import {
+  createRegionalFetch,
+  type RegionalFetchOptions,
+  regionalDispatcher,
+  regionalInterceptor,
+} from '@regionkit/fetch';
+import { Agent, type Dispatcher, getGlobalDispatcher, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type RegionServer,
+  rawHeaderValues,
+  regionsConfig,
+  startRegion,
+  startRegions,
+} from './http-fixtures.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function regions(names?: string[]): Promise<RegionServer[]> {
+  const servers = await startRegions(names);
+  cleanups.push(() => Promise.all(servers.map((s) => s.kill())));
+  return servers;
+}
+
+function options(
+  servers: RegionServer[],
+  extra: Partial<RegionalFetchOptions> = {},
+): RegionalFetchOptions {
+  return {
+    service: 'orders',
+    localRegion: servers[0]?.name ?? 'us-east',
+    regions: regionsConfig(servers),
+    deadlineMs: 3_000,
+    retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...extra,
+  };
+}
+
+function regionalFetch(servers: RegionServer[], extra?: Partial<RegionalFetchOptions>) {
+  const orders = createRegionalFetch(options(servers, extra));
+  cleanups.push(() => orders.close());
+  return orders;
+}
+
+function dispatcher(servers: RegionServer[], extra?: Partial<RegionalFetchOptions>) {
+  const d = regionalDispatcher(options(servers, extra));
+  cleanups.push(() => d.close());
+  return d;
+}
+
+const reply =
+  (status: number, body = '', headers: Record<string, string> = {}) =>
+  (_req: unknown, res: import('node:http').ServerResponse) => {
+    res.writeHead(status, headers);
+    res.end(body);
+  };
+
+describe('failover', () => {
+  it('rewrites only the origin: path, query, headers, body, correlation ID and key stay identical', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503, 'busy');
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    const res = await orders('/orders/7?x=1&y=%20z', {
+      method: 'PUT',
+      headers: { 'x-tenant': 'acme', 'idempotency-key': 'k-7' },
+      body: 'payload',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('us-west');
+    const [first, second] = [east.received[0], west.received[0]];
+    expect(east.received).toHaveLength(1);
+    expect(west.received).toHaveLength(1);
+    for (const r of [first, second]) {
+      expect(r?.url).toBe('/orders/7?x=1&y=%20z');
+      expect(r?.method).toBe('PUT');
+      expect(r?.headers['x-tenant']).toBe('acme');
+      expect(r?.headers['idempotency-key']).toBe('k-7');
+      expect(r?.body).toBe('payload');
+    }
+    expect(first?.headers['x-request-id']).toBe(second?.headers['x-request-id']);
+    expect(first?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect([first?.headers['x-regionkit-attempt'], second?.headers['x-regionkit-attempt']]).toEqual(
+      ['1', '2'],
+    );
+    expect(second?.headers.host).toBe(new URL(west?.origin ?? '').host);
+  });
+
+  it('moves a GET to the nearest healthy region when the local one is dead', async () => {
+    const [east, west, eu] = await regions();
+    const orders = regionalFetch([east, west, eu] as RegionServer[]);
+    const failovers: FailoverEvent[] = [];
+    orders.client.on('failover', (e) => failovers.push(e));
+    await east?.kill();
+    const res = await orders('/orders/1');
+    expect(await res.text()).toBe('us-west');
+    expect(failovers).toMatchObject([
+      { fromRegion: 'us-east', toRegion: 'us-west', reason: 'connect-refused' },
+    ]);
+  });
+
+  it('works through request() and fetch(url, { dispatcher }) with the logical origin', async () => {
+    const [east, west] = await regions();
+    const d = dispatcher([east, west] as RegionServer[]);
+    expect(d.logicalOrigin).toBe('http://orders.regional');
+    const viaRequest = await request('http://orders.regional/a?b=c', { dispatcher: d });
+    expect(await viaRequest.body.text()).toBe('us-east');
+    const viaFetch = await fetchWith(d, 'http://orders.regional/a');
+    expect(await viaFetch.text()).toBe('us-east');
+    // A region's own origin names the service too: it is routed, not pinned.
+    await east?.kill();
+    const viaRegionOrigin = await request(`${east?.origin}/a`, { dispatcher: d });
+    expect(await viaRegionOrigin.body.text()).toBe('us-west');
+  });
+});
+
+async function fetchWith(d: Dispatcher, url: string, init: Record<string, unknown> = {}) {
+  const { fetch } = await import('undici');
+  return fetch(url, { ...init, dispatcher: d });
+}
+
+describe('idempotency', () => {
+  it('a POST without a key is returned as is on 503 and never resent', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503, 'busy');
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    const res = await orders('/orders', { method: 'POST', body: 'o1' });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe('busy');
+    expect(east.received).toHaveLength(1);
+    expect(west.received).toHaveLength(0);
+  });
+
+  it('a POST without a key that may have arrived fails with the reason, and is not resent', async () => {
+    const [east, west] = await regions();
+    east.handler = (req) => req.socket.destroy(); // received, then the connection dies
+    const d = dispatcher([east, west] as RegionServer[]);
+    const error = await request('http://orders.regional/orders', {
+      dispatcher: d,
+      method: 'POST',
+      body: 'o2',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AttemptsFailedError);
+    expect((error as AttemptsFailedError).stoppedBecause).toBe('not-idempotent');
+    expect((error as Error).message).toMatch(/give it an idempotency key/);
+    expect(east.received).toHaveLength(1);
+    expect(west.received).toHaveLength(0);
+  });
+
+  it('a POST without a key is resent when it provably never left (connection refused)', async () => {
+    const [east, west] = await regions();
+    await east?.kill();
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    const res = await orders('/orders', { method: 'POST', body: 'o3' });
+    expect(res.status).toBe(200);
+    expect(west.received.map((r) => r.body)).toEqual(['o3']);
+  });
+
+  it('a POST with an Idempotency-Key is retried with the same key', async () => {
+    const [east, west] = await regions();
+    east.handler = (req) => req.socket.destroy();
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    const res = await orders('/orders', {
+      method: 'POST',
+      body: 'o4',
+      headers: { 'Idempotency-Key': 'key-4' },
+    });
+    expect(res.status).toBe(200);
+    expect([...east.received, ...west.received].map((r) => r.headers['idempotency-key'])).toEqual([
+      'key-4',
+      'key-4',
+    ]);
+  });
+
+  it("idempotencyKeys: 'auto' keys POST and PATCH (same key on every attempt), not GET", async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503);
+    const orders = regionalFetch([east, west] as RegionServer[], { idempotencyKeys: 'auto' });
+    expect((await orders('/o', { method: 'PATCH', body: 'p' })).status).toBe(200);
+    expect((await orders('/o')).status).toBe(200);
+    const patches = [east.received[0], west.received[0]];
+    expect(patches[0]?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(patches[1]?.headers['idempotency-key']).toBe(patches[0]?.headers['idempotency-key']);
+    expect(east.received[1]?.method).toBe('GET');
+    expect(east.received[1]?.headers['idempotency-key']).toBeUndefined();
+  });
+});
+
+describe('request bodies', () => {
+  it('buffers a stream body so another region gets the same bytes', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503);
+    const d = dispatcher([east, west] as RegionServer[]);
+    const res = await request('http://orders.regional/upload', {
+      dispatcher: d,
+      method: 'PUT',
+      body: Readable.from(['ab', Buffer.from('cd'), new Uint8Array([101])]),
+    });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    expect([east.received[0]?.body, west.received[0]?.body]).toEqual(['abcde', 'abcde']);
+  });
+
+  it('past maxReplayBodyBytes sends the stream once and says why it did not retry', async () => {
+    const [east, west] = await regions();
+    east.handler = (req) => req.socket.destroy();
+    const d = dispatcher([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
+    const error = await request('http://orders.regional/upload', {
+      dispatcher: d,
+      method: 'PUT',
+      body: Readable.from(['ab', 'cd', 'ef']),
+    }).catch((e: unknown) => e);
+    expect(isRegionkitError(error)).toBe(true);
+    expect((error as { code: string }).code).toBe('ERR_REGIONKIT_BODY_NOT_REPLAYABLE');
+    expect((error as Error).message).toMatch(/longer than maxReplayBodyBytes \(3 bytes\)/);
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    expect(east.received.map((r) => r.body)).toEqual(['abcdef']);
+    expect(west.received).toHaveLength(0);
+  });
+
+  it('fetch bodies (a stream inside undici) are replayed too', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(502);
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    const res = await orders('/o', { method: 'PUT', body: JSON.stringify({ n: 1 }) });
+    expect(res.status).toBe(200);
+    expect(west.received[0]?.body).toBe('{"n":1}');
+  });
+});
+
+describe('classification', () => {
+  it('429 with Retry-After cools the region down and the call moves on at once', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(429, 'slow down', { 'retry-after': '2' });
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    for (let i = 0; i < 3; i++) expect(await (await orders('/o')).text()).toBe('us-west');
+    expect(east.received).toHaveLength(1); // cooling: not asked again for 2 s
+    const eastStatus = orders.client.status().regions.find((r) => r.region === 'us-east');
+    expect(eastStatus?.coolingUntil).toBeGreaterThan(Date.now() + 1_000);
+    expect(eastStatus?.errorRate).toBe(0); // 429 is pushback, not a fault
+  });
+
+  it('a 503 whose Retry-After is past the deadline is returned as is, without waiting', async () => {
+    const [east] = await regions(['us-east']);
+    east.handler = reply(503, 'later', { 'retry-after': '30' });
+    const orders = regionalFetch([east] as RegionServer[], { deadlineMs: 1_000 });
+    const started = Date.now();
+    const res = await orders('/o');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('30');
+    expect(await res.text()).toBe('later');
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(east.received).toHaveLength(1);
+  });
+
+  it('other 4xx are returned as is and leave the region healthy', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(404, 'no such order');
+    const orders = regionalFetch([east, west] as RegionServer[], {
+      health: { minRequests: 5 },
+    });
+    for (let i = 0; i < 10; i++) {
+      const res = await orders(`/orders/${i}`);
+      expect(res.status).toBe(404);
+      await res.text();
+    }
+    expect(west.received).toHaveLength(0);
+    const eastStatus = orders.client.status().regions.find((r) => r.region === 'us-east');
+    expect(eastStatus).toMatchObject({
+      errorRate: 0,
+      weight: expect.any(Number),
+      breaker: 'closed',
+    });
+    expect(eastStatus?.weight).toBeGreaterThan(0);
+  });
+
+  it('a 500 is returned as is (not retried) but counts against the region', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(500, 'bug');
+    const orders = regionalFetch([east, west] as RegionServer[], { health: { minRequests: 1 } });
+    const res = await orders('/o');
+    expect(res.status).toBe(500);
+    expect(west.received).toHaveLength(0);
+    expect(orders.client.status().regions[0]?.errorRate).toBe(1);
+  });
+});
+
+describe('connections', () => {
+  it("drains a retried 5xx response's body, keeping its connection for reuse", async () => {
+    const [east] = await regions(['us-east']);
+    let n = 0;
+    east.handler = (_req, res) =>
+      (n++ === 0 ? reply(503, 'x'.repeat(2_000)) : reply(200, 'ok'))(_req, res);
+    const orders = regionalFetch([east] as RegionServer[]);
+    expect(await (await orders('/o')).text()).toBe('ok');
+    expect((await orders('/o')).status).toBe(200);
+    const [first, , third] = east.received;
+    expect(first?.socket.destroyed).toBe(false);
+    // Two connections at most: the drained one went back to the pool.
+    expect(east.sockets.size).toBeLessThanOrEqual(2);
+    expect(new Set(east.received.map((r) => r.socketId)).size).toBeLessThanOrEqual(2);
+    expect(third).toBeDefined();
+  });
+
+  it('closes the connection of a retried response whose body is too long to drain', async () => {
+    const [east] = await regions(['us-east']);
+    let n = 0;
+    east.handler = (_req, res) =>
+      (n++ === 0 ? reply(503, 'x'.repeat(1_000_000)) : reply(200, 'ok'))(_req, res);
+    const orders = regionalFetch([east] as RegionServer[]);
+    expect(await (await orders('/o')).text()).toBe('ok');
+    const first = east.received[0]?.socket;
+    if (first && !first.destroyed) await once(first, 'close');
+    expect(east.received[1]?.socketId).not.toBe(east.received[0]?.socketId);
+  });
+
+  it('aborts a timed-out attempt (its socket closes) and fails over', async () => {
+    const [east, west] = await regions();
+    const hung = new Promise<import('node:net').Socket>((resolve) => {
+      east.handler = (req) => resolve(req.socket); // never answers
+    });
+    const orders = regionalFetch([east, west] as RegionServer[], {
+      retry: { attemptTimeoutMs: 100, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const res = await orders('/slow');
+    expect(await res.text()).toBe('us-west');
+    const socket = await hung;
+    if (!socket.destroyed) await once(socket, 'close');
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('the caller aborting stops the call and closes the attempt', async () => {
+    const [east, west] = await regions();
+    const arrived = new Promise<import('node:net').Socket>((resolve) => {
+      east.handler = (req) => resolve(req.socket);
+    });
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    const controller = new AbortController();
+    const pending = orders('/slow', { signal: controller.signal });
+    const socket = await arrived;
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    if (!socket.destroyed) await once(socket, 'close');
+    expect(west.received).toHaveLength(0);
+  });
+
+  it('streams a large response body with backpressure', async () => {
+    const [east] = await regions(['us-east']);
+    const big = Buffer.alloc(3_000_000, 'r');
+    east.handler = (_req, res) => res.end(big);
+    const d = dispatcher([east] as RegionServer[]);
+    const res = await request('http://orders.regional/big', { dispatcher: d, highWaterMark: 1024 });
+    let size = 0;
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      await new Promise((r) => setImmediate(r)); // a slow reader
+    }
+    expect(size).toBe(big.length);
+  });
+});
+
+describe('headers on every attempt', () => {
+  it('carries the context: correlation ID, priority and remaining deadline', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503);
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    await runInContext(
+      { correlationId: 'ctx-123', priority: 'sheddable', deadline: Date.now() + 800 },
+      async () => (await orders('/o')).text(),
+    );
+    for (const r of [east.received[0], west.received[0]]) {
+      expect(r?.headers['x-request-id']).toBe('ctx-123');
+      expect(r?.headers['x-regionkit-priority']).toBe('sheddable');
+      const deadline = Number(r?.headers['x-regionkit-deadline-ms']);
+      expect(deadline).toBeGreaterThan(0);
+      expect(deadline).toBeLessThanOrEqual(800);
+    }
+  });
+
+  it("drops a caller's own regionkit headers and validates its correlation ID", async () => {
+    const [east] = await regions(['us-east']);
+    const orders = regionalFetch([east] as RegionServer[], {
+      correlationHeader: 'X-Correlation-ID',
+    });
+    await orders('/a', {
+      headers: {
+        'x-correlation-id': 'caller-1',
+        'x-regionkit-attempt': '99',
+        'x-regionkit-deadline-ms': '999999',
+        'x-regionkit-priority': 'critical',
+      },
+    });
+    await orders('/b', { headers: { 'x-correlation-id': 'has space' } });
+    await orders('/c', { headers: { 'x-correlation-id': 'x'.repeat(10_240) } });
+    const [a, b, c] = east.received;
+    expect(rawHeaderValues(a as never, 'x-correlation-id')).toEqual(['caller-1']);
+    expect(rawHeaderValues(a as never, 'x-regionkit-attempt')).toEqual(['1']);
+    expect(rawHeaderValues(a as never, 'x-regionkit-priority')).toEqual([]);
+    expect(Number(a?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(3_000);
+    expect(b?.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(c?.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('a CRLF correlation ID in the context never reaches the wire', async () => {
+    const [east] = await regions(['us-east']);
+    const orders = regionalFetch([east] as RegionServer[]);
+    await runInContext({ correlationId: 'abc\r\nx-evil: 1' }, () => orders('/a'));
+    const r = east.received[0];
+    expect(r?.headers['x-evil']).toBeUndefined();
+    expect(r?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('per-request options: deadline and priority; bad ones are refused with the field named', async () => {
+    const [east] = await regions(['us-east']);
+    const d = dispatcher([east] as RegionServer[]);
+    const res = await request('http://orders.regional/a', {
+      dispatcher: d,
+      regionkit: { deadlineMs: 200, priority: 'critical' },
+    } as never);
+    await res.body.dump();
+    expect(Number(east.received[0]?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(200);
+    expect(east.received[0]?.headers['x-regionkit-priority']).toBe('critical');
+    await expect(
+      request('http://orders.regional/a', {
+        dispatcher: d,
+        regionkit: { deadlineMs: -1 },
+      } as never),
+    ).rejects.toThrow(/regionkit\.deadlineMs is -1/);
+    const orders = regionalFetch([east] as RegionServer[]);
+    await (await orders('/b', { regionkit: { deadlineMs: 150 } })).text();
+    expect(Number(east.received[1]?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(150);
+  });
+});
+
+describe('undici integration', () => {
+  it('pins interceptor order: composed last = outermost; earlier interceptors run per attempt', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503);
+    const seen: Record<'inner' | 'outer', string[]> = { inner: [], outer: [] };
+    const recorder =
+      (name: 'inner' | 'outer'): Dispatcher.DispatcherComposeInterceptor =>
+      (dispatch) =>
+        function record(opts, handler) {
+          const attempt = rawAttempt(opts.headers);
+          seen[name].push(`${String(opts.origin)}#${attempt ?? '-'}`);
+          return dispatch(opts, handler);
+        };
+    const regional = regionalInterceptor(options([east, west] as RegionServer[]));
+    const agent = new Agent().compose(recorder('inner'), regional, recorder('outer'));
+    cleanups.push(
+      () => agent.close(),
+      () => regional.close(),
+    );
+    const res = await request('http://orders.regional/x', { dispatcher: agent });
+    await res.body.dump();
+    // undici composes right to left: the last interceptor sees the caller's request once...
+    expect(seen.outer).toEqual(['http://orders.regional#-']);
+    // ...and the ones before regionkit see every attempt, already re-targeted.
+    expect(seen.inner).toEqual([`${east?.origin}#1`, `${west?.origin}#2`]);
+  });
+
+  it('passes requests to other origins through untouched', async () => {
+    const [east] = await regions(['us-east']);
+    const other = await startRegion('elsewhere');
+    cleanups.push(() => other.kill());
+    const d = dispatcher([east] as RegionServer[]);
+    const res = await request(`${other.origin}/x`, { dispatcher: d, headers: { 'x-a': '1' } });
+    expect(await res.body.text()).toBe('elsewhere');
+    expect(other.received[0]?.headers['x-regionkit-attempt']).toBeUndefined();
+    expect(other.received[0]?.headers['x-request-id']).toBeUndefined();
+  });
+
+  it('the fetch function refuses URLs outside the service', async () => {
+    const [east] = await regions(['us-east']);
+    const orders = regionalFetch([east] as RegionServer[]);
+    await expect(orders('//evil.example/x')).rejects.toThrow(
+      /evil\.example is not an origin of orders/,
+    );
+    await expect(orders('http://127.0.0.1:1/x')).rejects.toThrow(/not an origin of orders/);
+    expect(east.received).toHaveLength(0);
+  });
+
+  it("never touches undici's global dispatcher", async () => {
+    const before = getGlobalDispatcher();
+    const [east] = await regions(['us-east']);
+    const orders = regionalFetch([east] as RegionServer[]);
+    await (await orders('/x')).text();
+    await orders.close();
+    expect(getGlobalDispatcher()).toBe(before);
+  });
+
+  it('rejects upgrade requests with a clear error', async () => {
+    const [east] = await regions(['us-east']);
+    const d = dispatcher([east] as RegionServer[]);
+    await expect(
+      d.upgrade({ path: '/ws', origin: 'http://orders.regional' } as never),
+    ).rejects.toMatchObject({ code: 'ERR_REGIONKIT_UNSUPPORTED_REQUEST' });
+  });
+});
+
+function rawAttempt(headers: unknown): string | undefined {
+  if (!Array.isArray(headers)) return undefined;
+  const i = headers.indexOf('x-regionkit-attempt');
+  return i >= 0 ? String(headers[i + 1]) : undefined;
+}
