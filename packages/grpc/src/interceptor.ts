@@ -1,0 +1,57 @@
+import { InterceptingCall, type Interceptor, type Metadata } from '@grpc/grpc-js';
+import { type Context, context, propagation } from '@opentelemetry/api';
+import { currentContext, newCorrelationId } from '@regionkit/core';
+import { METADATA_KEYS, metadataSetter } from './metadata.js';
+
+/** What one attempt stamps on its request metadata. */
+export interface AttemptStamp {
+  /** Already validated (it comes from the core context). */
+  readonly correlationId: string;
+  /** Attempt number; left out by the plain-client interceptor, which cannot see retries. */
+  readonly number: number | undefined;
+  /** Validated when the call was made. */
+  readonly idempotencyKey: string | undefined;
+}
+
+/**
+ * Writes regionkit's metadata and the W3C trace context. Runs as the innermost interceptor,
+ * after every user interceptor, so none of them can change what goes on the wire; `set`
+ * replaces any value the caller put in the same keys.
+ */
+export function stampMetadata(metadata: Metadata, stamp: AttemptStamp, trace: Context): void {
+  metadata.set(METADATA_KEYS.correlationId, stamp.correlationId);
+  if (stamp.number !== undefined) metadata.set(METADATA_KEYS.attempt, String(stamp.number));
+  if (stamp.idempotencyKey !== undefined) {
+    metadata.set(METADATA_KEYS.idempotencyKey, stamp.idempotencyKey);
+  }
+  // Through the API only: whichever propagator the application registered (W3C by default in
+  // the SDK) writes traceparent/tracestate. Without an SDK this is a no-op.
+  propagation.inject(trace, metadata, metadataSetter);
+}
+
+/** The interceptor of one attempt of a regional call. */
+export function attemptInterceptor(stamp: AttemptStamp, trace: Context): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        stampMetadata(metadata, stamp, trace);
+        next(metadata, listener);
+      },
+    });
+}
+
+/**
+ * For plain grpc-js clients (not regional): stamps the correlation ID of the ambient request
+ * context (or a fresh one) and the active trace context on every call. Put it last in the
+ * client's `interceptors`.
+ */
+export function regionkitClientInterceptor(): Interceptor {
+  return (options, nextCall) => {
+    const stamp: AttemptStamp = {
+      correlationId: currentContext()?.correlationId ?? newCorrelationId(),
+      number: undefined,
+      idempotencyKey: undefined,
+    };
+    return attemptInterceptor(stamp, context.active())(options, nextCall);
+  };
+}

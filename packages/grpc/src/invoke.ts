@@ -1,0 +1,53 @@
+import { type Client, type Interceptor, Metadata } from '@grpc/grpc-js';
+import type { Context } from '@opentelemetry/api';
+import type { CallOptions as CoreCallOptions, RegionalClient } from '@regionkit/core';
+import { type AttemptStamp, attemptInterceptor } from './interceptor.js';
+import type { ResolvedMethod } from './options.js';
+import type { RegionalCallOptions } from './types.js';
+
+/** What a method's invoker needs from the regional client that owns it. */
+export interface ClientParts {
+  readonly service: string;
+  readonly core: RegionalClient;
+  /** The cached grpc-js client (one channel) of a region. */
+  readonly grpcClient: (region: string) => Client;
+  /** Region names, local first, then failover order. */
+  readonly failoverOrder: readonly string[];
+  readonly interceptors: readonly Interceptor[];
+}
+
+/** `greeter/SayHello`, for error messages. */
+export function where(parts: ClientParts, method: ResolvedMethod): string {
+  return `${parts.service}/${method.name}`;
+}
+
+/** A fresh copy of the caller's metadata for one attempt: interceptors may modify it. */
+export function attemptMetadata(options: RegionalCallOptions): Metadata {
+  return options.metadata ? options.metadata.clone() : new Metadata();
+}
+
+/** Client-level, then per-call, then regionkit's own (innermost, nearest the wire). */
+export function attemptInterceptors(
+  parts: ClientParts,
+  options: RegionalCallOptions,
+  stamp: AttemptStamp,
+  trace: Context,
+): Interceptor[] {
+  return [...parts.interceptors, ...(options.interceptors ?? []), attemptInterceptor(stamp, trace)];
+}
+
+/** The core's options for one call of `method`. */
+export function coreCallOptions(
+  method: ResolvedMethod,
+  options: RegionalCallOptions,
+  signal: AbortSignal | undefined,
+): CoreCallOptions {
+  return {
+    idempotent: method.idempotent,
+    idempotencyKey: options.idempotencyKey,
+    deadlineMs: options.deadlineMs ?? method.deadlineMs,
+    signal,
+    priority: options.priority,
+    excludedRegions: options.excludedRegions,
+  };
+}

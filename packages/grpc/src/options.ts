@@ -1,0 +1,251 @@
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  credentials as grpcCredentials,
+  type Interceptor,
+  type MethodDefinition,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import { ConfigError, type RegionalClientOptions } from '@regionkit/core';
+import type { GrpcMethodPolicy, RegionalGrpcClientOptions } from './types.js';
+
+/** Defaults of the gRPC adapter, in one place. Core's own defaults are `DEFAULTS` in core. */
+export const GRPC_DEFAULTS = {
+  /** Methods not listed in `methods` are not idempotent. */
+  idempotent: false,
+  /** Forced on every channel: grpc-js retries (and hedging) off, so attempts never multiply. */
+  channelOptions: { 'grpc.enable_retries': 0 },
+} as const;
+
+export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
+
+export interface ResolvedMethod {
+  /** Proto name, e.g. `SayHello`. */
+  readonly name: string;
+  readonly kind: MethodKind;
+  // biome-ignore lint/suspicious/noExplicitAny: messages of a method loaded at run time
+  readonly definition: MethodDefinition<any, any>;
+  readonly idempotent: boolean;
+  readonly deadlineMs: number | undefined;
+}
+
+export interface ResolvedRegion {
+  readonly name: string;
+  readonly target: string;
+  readonly credentials: ChannelCredentials;
+}
+
+export interface ResolvedGrpcOptions {
+  readonly core: RegionalClientOptions;
+  readonly regions: readonly ResolvedRegion[];
+  /** Every callable name (proto name and camelCase alias) → its method. */
+  readonly methods: ReadonlyMap<string, ResolvedMethod>;
+  readonly channelOptions: ChannelOptions;
+  readonly interceptors: readonly Interceptor[];
+}
+
+/** A grpc-js service client constructor: generated, or from `loadPackageDefinition`. */
+export interface ServiceClientConstructorLike {
+  // biome-ignore lint/suspicious/noExplicitAny: grpc-js client constructors take (target, credentials, options)
+  new (...args: any[]): any;
+  readonly service: ServiceDefinition;
+}
+
+// Targets that never leave this host, where plaintext is a reasonable default.
+const LOOPBACK_TARGET =
+  /^(?:unix:|unix-abstract:|(?:dns:(?:\/\/[^/]*)?\/{0,1}|ipv4:|ipv6:)?(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$)/;
+
+// Names this client object uses for itself; a method alias equal to one is not exposed.
+const RESERVED = new Set(['client', 'close', 'grpcClientFor', 'then', 'constructor']);
+
+/** Validates once, at construction; every later call trusts the result. */
+export function resolveGrpcOptions(
+  Client: ServiceClientConstructorLike,
+  options: RegionalGrpcClientOptions,
+): ResolvedGrpcOptions {
+  const service = serviceDefinition(Client);
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(
+      'options',
+      'is missing',
+      'Pass { service, localRegion, regions: [{ name, target }] }.',
+    );
+  }
+  const {
+    regions: grpcRegions,
+    methods,
+    credentials,
+    channelOptions,
+    interceptors,
+    ...core
+  } = options;
+  const regions = resolveRegions(grpcRegions, credentials);
+  const channel = resolveChannelOptions(channelOptions);
+  if (interceptors !== undefined) {
+    if (!Array.isArray(interceptors) || interceptors.some((i) => typeof i !== 'function')) {
+      throw new ConfigError(
+        'interceptors',
+        'must be an array of grpc-js interceptor functions',
+        'Pass e.g. [(options, nextCall) => new InterceptingCall(nextCall(options), requester)].',
+      );
+    }
+  }
+  return {
+    core: {
+      ...core,
+      regions: grpcRegions.map(({ name, rttMs, location }) => ({ name, rttMs, location })),
+    },
+    regions,
+    methods: resolveMethods(service, methods ?? {}),
+    channelOptions: channel,
+    interceptors: interceptors ?? [],
+  };
+}
+
+function serviceDefinition(Client: ServiceClientConstructorLike): ServiceDefinition {
+  const service = (Client as { service?: unknown } | undefined)?.service;
+  if (typeof Client !== 'function' || typeof service !== 'object' || service === null) {
+    throw new ConfigError(
+      'Client',
+      'is not a grpc-js service client constructor (it has no `service` definition)',
+      'Pass the constructor itself, e.g. `grpc.loadPackageDefinition(def).pkg.Greeter` or a generated `GreeterClient`, not an instance or a package object.',
+    );
+  }
+  return service as ServiceDefinition;
+}
+
+function resolveRegions(
+  regions: RegionalGrpcClientOptions['regions'],
+  shared: ChannelCredentials | undefined,
+): ResolvedRegion[] {
+  if (!Array.isArray(regions) || regions.length === 0) {
+    throw new ConfigError(
+      'regions',
+      'must be a non-empty array',
+      'List every region with its target, e.g. [{ name: "us-east", target: "greeter.us-east.internal:443" }].',
+    );
+  }
+  return regions.map((region, i) => {
+    const target: unknown = region?.target;
+    if (typeof target !== 'string' || target.trim() === '') {
+      throw new ConfigError(
+        `regions[${i}].target`,
+        target === undefined ? 'is missing' : `is ${JSON.stringify(target)}, not an address`,
+        `Give region "${region?.name}" the grpc-js target of its servers, e.g. "greeter.${region?.name ?? 'us-east'}.internal:443".`,
+      );
+    }
+    if (/\s/.test(target)) {
+      throw new ConfigError(
+        `regions[${i}].target`,
+        `is "${target}", which contains whitespace`,
+        'Use a grpc-js target such as "host:port" or "dns:///host:port".',
+      );
+    }
+    const credentials = region.credentials ?? shared;
+    if (credentials === undefined && !LOOPBACK_TARGET.test(target)) {
+      throw new ConfigError(
+        'credentials',
+        `is missing and region "${region.name}" has the non-loopback target "${target}"`,
+        'Pass credentials (e.g. grpc.credentials.createSsl()), or credentials.createInsecure() if plaintext is really intended.',
+      );
+    }
+    return {
+      name: region.name,
+      target,
+      credentials: credentials ?? grpcCredentials.createInsecure(),
+    };
+  });
+}
+
+function resolveChannelOptions(options: ChannelOptions | undefined): ChannelOptions {
+  const retries = options?.['grpc.enable_retries'];
+  if (retries !== undefined && retries !== 0) {
+    throw new ConfigError(
+      'channelOptions["grpc.enable_retries"]',
+      `is ${JSON.stringify(retries)}`,
+      'Remove it: regionkit retries across regions itself, and grpc-js retries underneath would multiply attempts (up to 5 per regionkit attempt).',
+    );
+  }
+  return { ...options, ...GRPC_DEFAULTS.channelOptions };
+}
+
+function resolveMethods(
+  service: ServiceDefinition,
+  policies: Readonly<Record<string, GrpcMethodPolicy>>,
+): Map<string, ResolvedMethod> {
+  // Both the proto name and grpc-js's camelCase alias address a method.
+  const byName = new Map<string, string>();
+  for (const [name, definition] of Object.entries(service)) {
+    byName.set(name, name);
+    if (definition.originalName) byName.set(definition.originalName, name);
+  }
+  const policyOf = new Map<string, GrpcMethodPolicy>();
+  for (const [key, policy] of Object.entries(policies)) {
+    const name = byName.get(key);
+    if (name === undefined) {
+      throw new ConfigError(
+        `methods.${key}`,
+        'is not a method of this service',
+        `Use one of: ${Object.entries(service)
+          .map(([n, d]) =>
+            d.originalName && d.originalName !== n ? `${n} (${d.originalName})` : n,
+          )
+          .join(', ')}.`,
+      );
+    }
+    if (policyOf.has(name)) {
+      throw new ConfigError(
+        `methods.${key}`,
+        `configures ${name} a second time`,
+        'List each method once, by its proto name or its camelCase alias.',
+      );
+    }
+    checkPolicy(key, policy);
+    policyOf.set(name, policy);
+  }
+  const methods = new Map<string, ResolvedMethod>();
+  for (const [name, definition] of Object.entries(service)) {
+    const policy = policyOf.get(name);
+    const method: ResolvedMethod = {
+      name,
+      kind: kindOf(definition.requestStream, definition.responseStream),
+      definition,
+      idempotent: policy?.idempotent ?? GRPC_DEFAULTS.idempotent,
+      deadlineMs: policy?.deadlineMs,
+    };
+    for (const alias of new Set([name, definition.originalName ?? name])) {
+      if (!RESERVED.has(alias)) methods.set(alias, method);
+    }
+  }
+  return methods;
+}
+
+function checkPolicy(key: string, policy: GrpcMethodPolicy): void {
+  if (typeof policy !== 'object' || policy === null) {
+    throw new ConfigError(
+      `methods.${key}`,
+      'must be an object',
+      'Write e.g. { idempotent: true } or { idempotent: false, deadlineMs: 2000 }.',
+    );
+  }
+  if (policy.idempotent !== undefined && typeof policy.idempotent !== 'boolean') {
+    throw new ConfigError(
+      `methods.${key}.idempotent`,
+      `is ${JSON.stringify(policy.idempotent)}`,
+      'Use true (safe to run twice) or false.',
+    );
+  }
+  const { deadlineMs } = policy;
+  if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
+    throw new ConfigError(
+      `methods.${key}.deadlineMs`,
+      `is ${deadlineMs}`,
+      'Use a positive number of milliseconds.',
+    );
+  }
+}
+
+function kindOf(requestStream: boolean, responseStream: boolean): MethodKind {
+  if (requestStream) return responseStream ? 'bidi' : 'clientStream';
+  return responseStream ? 'serverStream' : 'unary';
+}

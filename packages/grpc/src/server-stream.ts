@@ -1,0 +1,160 @@
+import { Readable } from 'node:stream';
+import type { ClientReadableStream, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
+import { type Attempt, currentContext } from '@regionkit/core';
+import { checkCallOptions } from './call-options.js';
+import { markServerResponded } from './classify.js';
+import { toCallError } from './errors.js';
+import {
+  attemptInterceptors,
+  attemptMetadata,
+  type ClientParts,
+  coreCallOptions,
+  where,
+} from './invoke.js';
+import type { ResolvedMethod } from './options.js';
+import type { RegionalCallOptions } from './types.js';
+
+/**
+ * The stream a regional server-streaming call returns: an object-mode Readable (so also an
+ * async iterable) that emits `metadata` and `status` like grpc-js's ClientReadableStream.
+ *
+ * The rule: the region is chosen when the call starts, and the call may move to another
+ * region only until its first message arrives (under the usual rules: idempotent, or never
+ * sent). From the first message on it is committed: an error after that ends the stream with
+ * that error, because resending would replay messages the reader already has.
+ */
+export class RegionalServerStream<T> extends Readable {
+  #call: ClientReadableStream<T> | undefined;
+  #region: string | undefined;
+  readonly #stop = new AbortController();
+
+  constructor() {
+    super({ objectMode: true });
+  }
+
+  /** Region the stream committed to (after its first message), else undefined. */
+  get region(): string | undefined {
+    return this.#region;
+  }
+
+  /** Cancels the call wherever it is; the stream ends with a CANCELLED error. */
+  cancel(): void {
+    this.#stop.abort();
+    this.#call?.cancel();
+  }
+
+  /** @internal Aborted when the reader gives up before the stream commits. */
+  get stopSignal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  /** @internal Takes over the attempt that delivered the first message (or a clean empty end). */
+  commit(call: ClientReadableStream<T>, region: string, headers: Metadata | undefined): void {
+    this.#call = call;
+    this.#region = region;
+    if (headers) this.emit('metadata', headers);
+    call.on('data', (message: T) => {
+      if (!this.push(message)) call.pause();
+    });
+    call.on('status', (status: StatusObject) => this.emit('status', status));
+    call.on('error', (error: ServiceError) => this.destroy(error));
+    call.on('end', () => this.push(null));
+  }
+
+  override _read(): void {
+    this.#call?.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#stop.abort();
+    this.#call?.cancel();
+    callback(error);
+  }
+}
+
+/** Until an attempt delivers its first message it is still "in flight" for the core. */
+const EMPTY = Symbol('empty stream');
+
+export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) {
+  const { path, requestSerialize, responseDeserialize } = method.definition;
+  const label = where(parts, method);
+  return function call(request: unknown, callOptions?: RegionalCallOptions) {
+    const options = checkCallOptions(callOptions, label);
+    const stream = new RegionalServerStream<unknown>();
+    const trace = context.active();
+    // The gRPC deadline covers the whole stream, so only an explicit one is applied (a
+    // subscription may run for hours). The core's deadline bounds the wait for the first message.
+    const explicitDeadline =
+      options.deadlineMs !== undefined ||
+      method.deadlineMs !== undefined ||
+      currentContext()?.deadline !== undefined;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, stream.stopSignal])
+      : stream.stopSignal;
+
+    const transport = (attempt: Attempt) =>
+      new Promise<typeof EMPTY | true>((resolve, reject) => {
+        const grpcCall: ClientReadableStream<unknown> = parts
+          .grpcClient(attempt.region)
+          .makeServerStreamRequest(
+            path,
+            requestSerialize,
+            responseDeserialize,
+            request,
+            attemptMetadata(options),
+            {
+              deadline: explicitDeadline ? attempt.callDeadline : Infinity,
+              interceptors: attemptInterceptors(parts, options, attempt, trace),
+            },
+          );
+        let headers: Metadata | undefined;
+        let settled = false;
+        const abandon = () => grpcCall.cancel();
+        // Timed out or aborted before the first message: this attempt is over for the core.
+        attempt.signal.addEventListener('abort', abandon, { once: true });
+        const settle = () => {
+          settled = true;
+          attempt.signal.removeEventListener('abort', abandon);
+          grpcCall.removeListener('data', onFirst);
+          grpcCall.removeListener('status', onStatus);
+        };
+        const onFirst = (message: unknown) => {
+          if (attempt.signal.aborted) return;
+          grpcCall.pause();
+          settle();
+          stream.commit(grpcCall, attempt.region, headers);
+          stream.push(message);
+          resolve(true);
+        };
+        const onStatus = (status: StatusObject) => {
+          // OK with no message: an empty stream is a complete answer.
+          if (status.code === 0 && !settled && !attempt.signal.aborted) {
+            settle();
+            stream.commit(grpcCall, attempt.region, headers);
+            stream.emit('status', status);
+            stream.push(null);
+            resolve(EMPTY);
+          }
+        };
+        grpcCall.on('metadata', (metadata: Metadata) => {
+          headers = metadata;
+        });
+        grpcCall.on('data', onFirst);
+        grpcCall.on('status', onStatus);
+        grpcCall.on('error', (error: ServiceError) => {
+          if (settled) return; // committed: the stream's own listener reports it
+          settle();
+          if (headers) markServerResponded(error);
+          reject(error);
+        });
+      });
+
+    parts.core.execute(transport, coreCallOptions(method, options, signal)).catch((error) => {
+      if (!stream.destroyed) {
+        stream.destroy(toCallError(error, parts.service, method.name, signal) as Error);
+      }
+    });
+    return stream;
+  };
+}

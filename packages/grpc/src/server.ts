@@ -1,0 +1,132 @@
+import {
+  type Deadline,
+  type Metadata,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+} from '@grpc/grpc-js';
+import { type Context, context as otelContext, propagation } from '@opentelemetry/api';
+import { createContext, type RegionContext, runInContext } from '@regionkit/core';
+import { firstString, METADATA_KEYS, metadataGetter } from './metadata.js';
+
+export interface ServerContextOptions {
+  /**
+   * Send the correlation ID the handler runs with back in the response headers, so a caller
+   * can find the server's log lines (and see when its ID was replaced).
+   * @default true
+   */
+  readonly echoCorrelationId?: boolean;
+}
+
+/** The regionkit and OpenTelemetry contexts a handler runs in, built from its request. */
+export interface InboundContext {
+  readonly region: RegionContext;
+  readonly trace: Context;
+}
+
+/**
+ * Builds a handler's context from request metadata. The correlation ID is untrusted: an ID
+ * that is missing, too long or outside `[A-Za-z0-9._:+=/-]` is replaced by a fresh one, and
+ * the metadata is rewritten to hold the validated ID, so a handler that logs
+ * `call.metadata.get('x-correlation-id')` logs the safe value too. (grpc-js already drops
+ * values that are not printable ASCII before any handler sees them.) The gRPC deadline
+ * becomes the context deadline, so outbound calls made by the handler never outlive it.
+ */
+export function inboundContext(metadata: Metadata, deadline: Deadline | undefined): InboundContext {
+  const region = createContext({
+    correlationId: firstString(metadata, METADATA_KEYS.correlationId),
+    deadline: deadlineMs(deadline),
+  });
+  metadata.set(METADATA_KEYS.correlationId, region.correlationId);
+  // Not an outbound hop: these describe the caller's attempt, not ours.
+  metadata.remove(METADATA_KEYS.attempt);
+  const trace = propagation.extract(otelContext.active(), metadata, metadataGetter);
+  return { region, trace };
+}
+
+/** Runs `fn` inside both contexts. */
+export function runInInboundContext<R>(inbound: InboundContext, fn: () => R): R {
+  return otelContext.with(inbound.trace, () => runInContext(inbound.region, fn));
+}
+
+/**
+ * A grpc-js server interceptor (`new Server({ interceptors: [regionkitServerInterceptor()] })`)
+ * that runs every handler, of every call type, inside the request's correlation ID, deadline
+ * and trace context, so regional calls the handler makes carry them on.
+ */
+export function regionkitServerInterceptor(options: ServerContextOptions = {}): ServerInterceptor {
+  const echo = options.echoCorrelationId ?? true;
+  return (_method, call) => {
+    let inbound: InboundContext | undefined;
+    // grpc-js invokes the handler from one of these three callbacks, depending on the call
+    // type, synchronously inside `next`: running `next` in the context is enough.
+    const within = (next: () => void) => (inbound ? runInInboundContext(inbound, next) : next());
+    return new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, nextMetadata) {
+            inbound = inboundContext(metadata, call.getDeadline());
+            within(() => nextMetadata(metadata));
+          },
+          onReceiveMessage(message, nextMessage) {
+            within(() => nextMessage(message));
+          },
+          onReceiveHalfClose(nextHalfClose) {
+            within(nextHalfClose);
+          },
+        });
+      },
+      sendMetadata(metadata, next) {
+        if (echo && inbound) {
+          metadata.set(METADATA_KEYS.correlationId, inbound.region.correlationId);
+        }
+        next(metadata);
+      },
+    });
+  };
+}
+
+/** A grpc-js server call, as handlers of every type receive it. */
+interface InboundCall {
+  readonly metadata: Metadata;
+  getDeadline(): Deadline;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: handlers of every call type and message type
+type Handler = (call: any, ...rest: any[]) => unknown;
+
+/**
+ * For servers without the interceptor: wraps one handler, or every handler of a service
+ * implementation, so it runs inside the request's context (same rules as
+ * `regionkitServerInterceptor`, without the echo of the ID).
+ *
+ * @example server.addService(Greeter.service, withGrpcContext({ SayHello, ListThings }));
+ */
+export function withGrpcContext<H extends Handler>(handler: H): H;
+export function withGrpcContext<S extends Record<string, Handler>>(implementation: S): S;
+export function withGrpcContext(target: Handler | Record<string, Handler>): unknown {
+  if (typeof target === 'function') return wrapHandler(target);
+  if (typeof target !== 'object' || target === null) {
+    throw new TypeError(
+      'withGrpcContext: pass a handler function or a service implementation object ({ SayHello(call, callback) { … } }).',
+    );
+  }
+  return Object.fromEntries(
+    Object.entries(target).map(([name, handler]) => [
+      name,
+      typeof handler === 'function' ? wrapHandler(handler) : handler,
+    ]),
+  );
+}
+
+function wrapHandler<H extends Handler>(handler: H): H {
+  const wrapped = function (this: unknown, call: InboundCall, ...rest: unknown[]) {
+    const inbound = inboundContext(call.metadata, call.getDeadline());
+    return runInInboundContext(inbound, () => handler.call(this, call, ...rest));
+  };
+  return wrapped as H;
+}
+
+function deadlineMs(deadline: Deadline | undefined): number | undefined {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return typeof ms === 'number' && Number.isFinite(ms) ? ms : undefined;
+}

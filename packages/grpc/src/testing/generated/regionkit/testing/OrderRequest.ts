@@ -1,0 +1,9 @@
+// Original file: protos/greeter.proto
+
+export interface OrderRequest {
+  item?: string;
+}
+
+export interface OrderRequest__Output {
+  item: string;
+}

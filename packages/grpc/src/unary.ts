@@ -1,0 +1,70 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
+import type { Attempt } from '@regionkit/core';
+import { checkCallOptions } from './call-options.js';
+import { markServerResponded } from './classify.js';
+import { toCallError } from './errors.js';
+import {
+  attemptInterceptors,
+  attemptMetadata,
+  type ClientParts,
+  coreCallOptions,
+  where,
+} from './invoke.js';
+import type { ResolvedMethod } from './options.js';
+import type { RegionalCallOptions } from './types.js';
+
+/**
+ * The promise form of a unary method. Each attempt is one grpc-js call to the attempt's
+ * region, with the attempt's deadline as its gRPC deadline; the core decides whether and where
+ * the next one goes.
+ */
+export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
+  const { path, requestSerialize, responseDeserialize } = method.definition;
+  const label = where(parts, method);
+  return function call(request: unknown, callOptions?: RegionalCallOptions): Promise<unknown> {
+    let options: RegionalCallOptions;
+    try {
+      options = checkCallOptions(callOptions, label);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // The trace context of the caller, captured now: every attempt carries the same parent.
+    const trace = context.active();
+    const transport = (attempt: Attempt) =>
+      new Promise<unknown>((resolve, reject) => {
+        let responded = false;
+        const grpcCall = parts.grpcClient(attempt.region).makeUnaryRequest(
+          path,
+          requestSerialize,
+          responseDeserialize,
+          request,
+          attemptMetadata(options),
+          {
+            deadline: attempt.attemptDeadline,
+            interceptors: attemptInterceptors(parts, options, attempt, trace),
+          },
+          (error: ServiceError | null, value?: unknown) => {
+            if (error) {
+              if (responded) markServerResponded(error);
+              reject(error);
+            } else {
+              resolve(value);
+            }
+          },
+        );
+        grpcCall.on('metadata', () => {
+          responded = true;
+        });
+        // The deadline ends a timed-out attempt by itself; only the caller's abort needs a cancel.
+        if (options.signal) {
+          attempt.signal.addEventListener('abort', () => grpcCall.cancel(), { once: true });
+        }
+      });
+    return parts.core
+      .execute(transport, coreCallOptions(method, options, options.signal))
+      .catch((error: unknown) => {
+        throw toCallError(error, parts.service, method.name, options.signal);
+      });
+  };
+}
