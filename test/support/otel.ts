@@ -10,7 +10,12 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { type CollectionResult, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  type CollectionResult,
+  type DataPoint,
+  MeterProvider,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import {
   InMemorySpanExporter,
   type ReadableSpan,
@@ -53,11 +58,14 @@ export function installTestTelemetry(): TestTelemetry {
     reset: () => exporter.reset(),
     async metric(name) {
       const { resourceMetrics }: CollectionResult = await reader.collect();
-      return resourceMetrics.scopeMetrics
-        .flatMap((scope) => scope.metrics)
-        .filter((m) => m.descriptor.name === name)
-        .flatMap((m) => m.dataPoints)
-        .map((point) => ({ attributes: point.attributes, value: point.value }));
+      return (
+        resourceMetrics.scopeMetrics
+          .flatMap((scope) => scope.metrics)
+          .filter((m) => m.descriptor.name === name)
+          // The union of data point arrays has no common flatMap signature; widen it first.
+          .flatMap((m): readonly DataPoint<unknown>[] => m.dataPoints)
+          .map((point) => ({ attributes: point.attributes, value: point.value }))
+      );
     },
     async shutdown() {
       await tracerProvider.shutdown();
