@@ -22,6 +22,8 @@ export const GAMEDAY_DEFAULTS = {
   minLoadShare: 0.95,
   /** Live view refresh period (ms). */
   liveIntervalMs: 1_000,
+  /** Unrecorded reads before time zero: this many one by one, then `rounds` × `concurrency` at once. */
+  warmUp: { sequential: 20, rounds: 10, concurrency: 10 },
   /** Seed of the harness's random draws (read/write mix, injected errors), for repeatable runs. */
   seed: 1,
 } as const;

@@ -24,8 +24,8 @@ function emptySecond(): RegionSecond {
 }
 
 export class RegionRecorder implements WorldObserver {
-  /** Time zero (performance.now() clock); set when the load starts. Events before it go to second 0. */
-  startedAt = performance.now();
+  /** Time zero (performance.now() clock); nothing is recorded before `start()` (warm-up). */
+  #startedAt: number | undefined;
   readonly harnessErrors: string[] = [];
   readonly #seconds = new Map<string, RegionSecond[]>();
   readonly #totals = new Map<string, RegionTotals>();
@@ -37,6 +37,11 @@ export class RegionRecorder implements WorldObserver {
       this.#seconds.set(region, []);
       this.#totals.set(region, emptySecond());
     }
+  }
+
+  /** Starts recording; `at` is the run's time zero. */
+  start(at: number): void {
+    this.#startedAt = at;
   }
 
   arrivals(region: string, count: number, delivered: boolean): void {
@@ -100,8 +105,8 @@ export class RegionRecorder implements WorldObserver {
 
   #second(region: string): RegionSecond | undefined {
     const seconds = this.#seconds.get(region);
-    if (!seconds) return undefined;
-    const index = Math.max(0, Math.floor((performance.now() - this.startedAt) / 1000));
+    if (!seconds || this.#startedAt === undefined) return undefined;
+    const index = Math.max(0, Math.floor((performance.now() - this.#startedAt) / 1000));
     let second = seconds[index];
     if (!second) {
       second = emptySecond();

@@ -97,6 +97,8 @@ export interface RunSummary {
     readonly plannedCalls: number;
     /** p99 of the harness's own event-loop delay (ms): high values make latencies suspect. */
     readonly eventLoopDelayP99Ms: number;
+    /** Longest single stall of the harness's event loop (ms). */
+    readonly eventLoopDelayMaxMs: number;
     readonly warnings: readonly string[];
   };
   readonly timeline: readonly TimelinePoint[];
@@ -113,6 +115,7 @@ export interface SummaryInput {
     readonly duplicates: number;
   };
   readonly eventLoopDelayP99Ms: number;
+  readonly eventLoopDelayMaxMs: number;
 }
 
 export function summarize(input: SummaryInput): RunSummary {
@@ -190,7 +193,12 @@ export function summarize(input: SummaryInput): RunSummary {
     failureReasons: countBy(failures, (r) => r.status),
     expect: scenario.expect,
     faults: scenario.faults,
-    harness: { plannedCalls, eventLoopDelayP99Ms: input.eventLoopDelayP99Ms, warnings },
+    harness: {
+      plannedCalls,
+      eventLoopDelayP99Ms: input.eventLoopDelayP99Ms,
+      eventLoopDelayMaxMs: input.eventLoopDelayMaxMs,
+      warnings,
+    },
     timeline: timeline(records, recorder, regionNames),
   };
   const violations = checkExpectations(base, scenario.expect);

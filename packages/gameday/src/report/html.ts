@@ -115,8 +115,10 @@ ${faultList(summary)}
 ${verdictBlock(summary)}
 </header>
 <main>
-${summaryTable(runs)}
+${keyFigures(runs)}
 <div class="runs ${runs.length > 1 ? 'two' : 'one'}">${runs.map(column).join('\n')}</div>
+<h2>Summary</h2>
+${summaryTable(runs)}
 ${regionTable(runs, regions)}
 <p class="foot">Numbers come from the regions' servers (attempts arriving, answers given, writes applied) and from the load generator (calls, outcomes, durations), not from the client library. Shaded: fault windows. Definitions: packages/gameday/README.md.</p>
 </main>
@@ -141,6 +143,36 @@ function verdictBlock(summary: GameDaySummary): string {
 function expectText(summary: RunSummary): string {
   const entries = Object.entries(summary.expect);
   return entries.length ? entries.map(([k, v]) => `${k} ${v}`).join(', ') : 'none set';
+}
+
+/** The six numbers an SRE looks at first, one card each; the baseline's value underneath. */
+function keyFigures(runs: readonly RunSummary[]): string {
+  const figures: [string, (r: RunSummary) => string][] = [
+    ['success rate', (r) => `${(r.successRate * 100).toFixed(2)}%`],
+    ['p99 latency', (r) => `${Math.round(r.latencyMs.p99)} ms`],
+    ['load amplification', (r) => `${r.loadAmplification.toFixed(2)}×`],
+    ['duplicate writes', (r) => String(r.duplicateWrites)],
+    [
+      'time to shift',
+      (r) =>
+        r.shift.needed ? (r.timeToShiftMs === null ? 'never' : `${r.timeToShiftMs} ms`) : '—',
+    ],
+    [
+      'time to recover',
+      (r) =>
+        r.shift.needed ? (r.timeToRecoverMs === null ? 'never' : `${r.timeToRecoverMs} ms`) : '—',
+    ],
+  ];
+  const [main, baseline] = runs;
+  if (!main) return '';
+  return `<div class="cards">${figures
+    .map(
+      ([label, value]) =>
+        `<div class="card"><div class="label">${esc(label)}</div><div class="value">${esc(value(main))}</div>${
+          baseline ? `<div class="base">naive: ${esc(value(baseline))}</div>` : ''
+        }</div>`,
+    )
+    .join('')}</div>`;
 }
 
 function summaryTable(runs: readonly RunSummary[]): string {
@@ -266,8 +298,14 @@ svg{max-width:100%;height:auto;display:block}
 .tick{font-size:11px;fill:#4b5563}
 .grid{stroke:#e5e7eb;stroke-width:1}
 .axis{stroke:#9ca3af;stroke-width:1}
-.fault{fill:#fca5a5;fill-opacity:.35}
+.fault{fill:#f87171;fill-opacity:.18}
+.fault-edge{stroke:#dc2626;stroke-width:1;stroke-dasharray:3 3}
 .legend{font-size:12px;color:#374151;display:flex;flex-wrap:wrap;gap:4px 14px;margin-top:2px}
 .legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:5px;vertical-align:-2px}
+.cards{display:grid;grid-template-columns:repeat(6,1fr);gap:10px;margin:8px 0 14px}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:8px 12px}
+.card .label{color:#4b5563;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+.card .value{font-size:22px;font-weight:700;color:#1d4ed8}
+.card .base{color:#b91c1c;font-size:13px}
 .foot{color:#6b7280;font-size:12px}
 `;

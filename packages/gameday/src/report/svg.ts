@@ -68,13 +68,6 @@ export function renderChart(spec: ChartSpec): string {
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(spec.title)}">`,
     `<text x="${PAD.left}" y="16" class="chart-title">${escapeXml(spec.title)}</text>`,
   );
-  for (const shade of spec.shades) {
-    const x0 = x(shade.startS);
-    const x1 = x(shade.endS);
-    parts.push(
-      `<rect x="${f(x0)}" y="${PAD.top}" width="${f(Math.max(1, x1 - x0))}" height="${plotH}" class="fault"><title>${escapeXml(shade.label)}</title></rect>`,
-    );
-  }
   const yStep = niceStep(yMax, 4);
   for (let v = 0; v <= yMax + 1e-9; v += yStep) {
     parts.push(
@@ -94,6 +87,16 @@ export function renderChart(spec: ChartSpec): string {
     `<line x1="${PAD.left}" x2="${PAD.left + plotW}" y1="${PAD.top + plotH}" y2="${PAD.top + plotH}" class="axis"/>`,
   );
   parts.push(spec.stacked ? stackedAreas(spec, x, y) : lines(spec, x, y));
+  // Fault windows go on top, translucent, so they show over stacked areas too.
+  for (const shade of spec.shades) {
+    const x0 = x(shade.startS);
+    const x1 = x(shade.endS);
+    parts.push(
+      `<rect x="${f(x0)}" y="${PAD.top}" width="${f(Math.max(1, x1 - x0))}" height="${plotH}" class="fault"><title>${escapeXml(shade.label)}</title></rect>`,
+      `<line x1="${f(x0)}" x2="${f(x0)}" y1="${PAD.top}" y2="${PAD.top + plotH}" class="fault-edge"/>`,
+      `<line x1="${f(x1)}" x2="${f(x1)}" y1="${PAD.top}" y2="${PAD.top + plotH}" class="fault-edge"/>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
 }

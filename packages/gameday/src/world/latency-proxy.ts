@@ -82,7 +82,8 @@ class ProxiedConnection {
   readonly #notBefore: number;
   /** Caught in a blackhole: nothing is forwarded any more; reset when the blackhole lifts. */
   holed = false;
-  #closed = false;
+  /** Reset by the proxy (kill, end of a blackhole, shutdown): nothing more is delivered. */
+  #reset = false;
 
   constructor(proxy: LatencyProxy, client: net.Socket, counter: RequestCounter) {
     this.#proxy = proxy;
@@ -103,7 +104,7 @@ class ProxiedConnection {
 
   /** The region is gone: reset the client's connection (ECONNRESET on its side). */
   reset(): void {
-    this.#closed = true;
+    this.#reset = true;
     this.#toServer.clear();
     this.#toClient.clear();
     this.#client.resetAndDestroy();
@@ -124,7 +125,7 @@ class ProxiedConnection {
     );
     upstream.on('error', () => {});
     upstream.on('close', () => {
-      if (!this.#closed && !this.holed) {
+      if (!this.#reset && !this.holed) {
         this.#toClient.push(performance.now() + this.#proxy.oneWayMs, () => this.#client.destroy());
       }
     });
@@ -140,7 +141,7 @@ class ProxiedConnection {
     // the wire arrive regardless, and the server would see (and may apply) the request.
     this.#toServer.push(this.#arrival(), () => {
       const requests = this.#counter.push(chunk);
-      const delivered = !this.holed && !this.#closed;
+      const delivered = !this.holed && !this.#reset;
       if (requests > 0) this.#proxy.onArrivals(requests, delivered);
       if (delivered) this.#upstream?.write(chunk);
     });
@@ -148,8 +149,7 @@ class ProxiedConnection {
 
   #onClientClose(): void {
     this.#proxy.forget(this);
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#reset) return;
     this.#toClient.clear();
     // Let bytes still on their way reach the server, then hang up.
     this.#toServer.push(this.#arrival(), () => this.#upstream?.destroy());

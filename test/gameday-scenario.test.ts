@@ -1,0 +1,347 @@
+/**
+ * Pure logic of the game-day harness: the scenario contract (validation with errors that name
+ * the field), how overlapping faults compose, the shift window, and the request counters the
+ * latency proxy uses to count attempts it swallows.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { changePoints, conditionAt, disruptionWindow } from '../packages/gameday/src/faults.js';
+import {
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  scaleScenario,
+} from '../packages/gameday/src/index.js';
+import { shiftTimes } from '../packages/gameday/src/metrics/summary.js';
+import {
+  Http1RequestCounter,
+  Http2RequestCounter,
+} from '../packages/gameday/src/world/request-counter.js';
+
+const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
+
+const valid = {
+  name: 'kill-local',
+  description: 'The local region stops accepting connections for 10 s.',
+  regions: [
+    { name: 'us-east', rttMs: 2 },
+    { name: 'us-west', rttMs: 60 },
+    { name: 'eu-west', rttMs: 80 },
+  ],
+  local: 'us-east',
+  durationS: 30,
+  load: { rps: 200, writeRatio: 0.2, protocol: 'http' },
+  faults: [{ region: 'us-east', kind: 'kill', atS: 10, forS: 10 }],
+  expect: { successRate: 0.999, duplicateWrites: 0, maxLoadAmplification: 1.2 },
+};
+
+/** The problems parseScenario reports for `input`. */
+function problems(input: unknown, supported?: Parameters<typeof parseScenario>[2]): string[] {
+  try {
+    parseScenario(input, 'test.json', supported);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    return [...(error as ScenarioError).problems];
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+function withChanges(change: (s: Record<string, any>) => void): unknown {
+  const copy = structuredClone(valid) as Record<string, any>;
+  change(copy);
+  return copy;
+}
+
+describe('scenario files', () => {
+  it('parses the example of the issue and fills the defaults', () => {
+    const scenario = parseScenario(valid);
+    expect(scenario.load.deadlineMs).toBe(2000);
+    expect(scenario.faults).toEqual([{ region: 'us-east', kind: 'kill', atS: 10, forS: 10 }]);
+  });
+
+  it('every shipped scenario is valid and covers the required cases', async () => {
+    const files = (await readdir(SCENARIOS)).filter((f) => f.endsWith('.json'));
+    const kinds = new Set<string>();
+    const protocols = new Set<string>();
+    for (const file of files) {
+      const scenario = parseScenario(
+        JSON.parse(await readFile(join(SCENARIOS, file), 'utf8')),
+        file,
+      );
+      expect(`${scenario.name}.json`).toBe(file);
+      for (const fault of scenario.faults) kinds.add(fault.kind);
+      protocols.add(scenario.load.protocol);
+    }
+    for (const name of [
+      'demo',
+      'kill-local',
+      'blackhole-local',
+      'slow-local',
+      'gray-local',
+      'throttle-local',
+      'flap-local',
+      'all-down',
+    ]) {
+      expect(files).toContain(`${name}.json`);
+    }
+    expect([...kinds].sort()).toEqual(
+      ['blackhole', 'errors', 'flap', 'kill', 'latency', 'partition', 'throttle'].sort(),
+    );
+    expect(protocols.has('http')).toBe(true);
+  });
+
+  it('rejects unknown keys, naming the field and listing the allowed ones', () => {
+    expect(problems(withChanges((s) => (s.colour = 'red')))).toEqual([
+      expect.stringMatching(/^`colour` is not a known field; allowed here: name, description/),
+    ]);
+    expect(problems(withChanges((s) => (s.load.rpm = 3)))[0]).toMatch(
+      /^`load.rpm` is not a known field/,
+    );
+    expect(problems(withChanges((s) => (s.faults[0].addMs = 3)))[0]).toMatch(
+      /^`faults\[0\].addMs` is not a known field; allowed here: region, kind, atS, forS$/,
+    );
+    expect(problems(withChanges((s) => (s.expect.successrate = 1)))[0]).toMatch(
+      /^`expect.successrate`/,
+    );
+  });
+
+  it('rejects unknown fault kinds and protocols', () => {
+    expect(problems(withChanges((s) => (s.faults[0].kind = 'explode')))).toEqual([
+      expect.stringMatching(
+        /^`faults\[0\].kind` is "explode"; use one of kill, blackhole, latency/,
+      ),
+    ]);
+    expect(problems(withChanges((s) => (s.load.protocol = 'smtp')))[0]).toMatch(
+      /^`load.protocol` is "smtp"/,
+    );
+  });
+
+  it('rejects negative numbers and out-of-range shares', () => {
+    const found = problems(
+      withChanges((s) => {
+        s.regions[1].rttMs = -5;
+        s.faults[0].atS = -1;
+        s.load.writeRatio = 1.5;
+      }),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^`regions\[1\].rttMs` is -5; it must be ≥ 0/),
+      expect.stringMatching(/^`load.writeRatio` is 1.5; it must be ≤ 1/),
+      expect.stringMatching(/^`faults\[0\].atS` is -1; it must be ≥ 0/),
+    ]);
+  });
+
+  it('rejects faults outside the run and on unknown regions', () => {
+    expect(problems(withChanges((s) => (s.faults[0].atS = 25)))).toEqual([
+      expect.stringMatching(
+        /^`faults\[0\].forS` makes the fault end at 35 s, after the run ends \(durationS 30\)/,
+      ),
+    ]);
+    expect(problems(withChanges((s) => (s.faults[0].region = 'mars')))[0]).toMatch(
+      /^`faults\[0\].region` is "mars", which is not one of regions \[us-east, us-west, eu-west\]/,
+    );
+    expect(problems(withChanges((s) => (s.local = 'ap-south')))[0]).toMatch(
+      /^`local` is "ap-south"/,
+    );
+  });
+
+  it('checks the fields each kind needs', () => {
+    const found = problems(
+      withChanges((s) => {
+        s.faults = [
+          { region: 'us-east', kind: 'latency', atS: 1, forS: 1 },
+          { region: 'us-east', kind: 'errors', rate: 2, atS: 1, forS: 1 },
+          { region: 'us-east', kind: 'throttle', retryAfterS: 1.5, atS: 1, forS: 1 },
+          { region: 'us-east', kind: 'flap', periodS: 5, atS: 1, forS: 2 },
+        ];
+      }),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^`faults\[0\].addMs` must be a number, got nothing/),
+      expect.stringMatching(/^`faults\[1\].rate` is 2; it must be ≤ 1/),
+      expect.stringMatching(/^`faults\[2\].retryAfterS` is 1.5; it must be a whole number/),
+      expect.stringMatching(/^`faults\[3\].periodS` is 5, longer than forS 2/),
+    ]);
+  });
+
+  it('a partition needs no region, and throttle defaults to every call with Retry-After 1 s', () => {
+    const scenario = parseScenario(
+      withChanges((s) => {
+        s.faults = [
+          { kind: 'partition', atS: 1, forS: 2 },
+          { region: 'us-west', kind: 'throttle', atS: 1, forS: 2 },
+        ];
+      }),
+    );
+    expect(scenario.faults[1]).toMatchObject({ kind: 'throttle', rate: 1, retryAfterS: 1 });
+  });
+
+  it('refuses a protocol whose adapter is missing, saying why', () => {
+    const found = problems(
+      withChanges((s) => (s.load.protocol = 'grpc')),
+      { protocols: ['http'], unsupportedWhy: 'gRPC adapter not available yet' },
+    );
+    expect(found).toEqual(['`load.protocol` is "grpc": gRPC adapter not available yet']);
+  });
+
+  it('the error message names the file and points at the format documentation', () => {
+    expect(() => parseScenario([], 'bad.json')).toThrow(
+      /invalid scenario bad.json:\n {2}- `\(root\)` must be an object, got an array\nSee packages\/gameday\/README.md/,
+    );
+  });
+
+  it('scaleScenario shortens every time in a scenario, including time expectations', () => {
+    const scenario = parseScenario(
+      withChanges((s) => {
+        s.faults.push({ region: 'us-west', kind: 'flap', periodS: 2, atS: 4, forS: 8 });
+        s.expect.maxTimeToRecoverMs = 10_000;
+      }),
+    );
+    const short = scaleScenario(scenario, 0.1, 50);
+    expect(short.durationS).toBe(3);
+    expect(short.load.rps).toBe(50);
+    expect(short.faults).toEqual([
+      { region: 'us-east', kind: 'kill', atS: 1, forS: 1 },
+      { region: 'us-west', kind: 'flap', periodS: 0.2, atS: 0.4, forS: 0.8 },
+    ]);
+    expect(short.expect.maxTimeToRecoverMs).toBe(1000);
+  });
+});
+
+describe('fault composition', () => {
+  const scenario = parseScenario(
+    withChanges((s) => {
+      s.faults = [
+        { region: 'us-east', kind: 'latency', addMs: 100, atS: 0, forS: 10 },
+        { region: 'us-east', kind: 'latency', addMs: 50, atS: 5, forS: 10 },
+        { region: 'us-east', kind: 'errors', rate: 0.5, atS: 5, forS: 5 },
+        { region: 'us-east', kind: 'errors', rate: 0.5, atS: 5, forS: 5 },
+        { region: 'us-west', kind: 'flap', periodS: 2, atS: 10, forS: 6 },
+        { kind: 'partition', atS: 20, forS: 2 },
+      ];
+    }),
+  );
+
+  it('adds latencies, combines error draws, and leaves other regions alone', () => {
+    expect(conditionAt(scenario.faults, 'us-east', 1000)).toMatchObject({
+      addMs: 100,
+      errorRate: 0,
+    });
+    expect(conditionAt(scenario.faults, 'us-east', 6000)).toMatchObject({
+      addMs: 150,
+      errorRate: 0.75,
+    });
+    expect(conditionAt(scenario.faults, 'us-east', 12_000)).toMatchObject({
+      addMs: 50,
+      errorRate: 0,
+    });
+    expect(conditionAt(scenario.faults, 'eu-west', 6000).killed).toBe(false);
+  });
+
+  it('a flap starts killed and alternates every period; a partition blackholes every region', () => {
+    const killed = [10_000, 11_999, 12_000, 14_000, 15_999, 16_000].map(
+      (t) => conditionAt(scenario.faults, 'us-west', t).killed,
+    );
+    expect(killed).toEqual([true, true, false, true, true, false]);
+    for (const region of ['us-east', 'us-west', 'eu-west']) {
+      expect(conditionAt(scenario.faults, region, 21_000).blackholed).toBe(true);
+    }
+    expect(changePoints(scenario.faults)).toEqual([
+      0, 5000, 10_000, 12_000, 14_000, 15_000, 16_000, 20_000, 22_000,
+    ]);
+  });
+
+  it('the disruption window of the local region ignores latency and merges overlapping faults', () => {
+    expect(disruptionWindow(scenario.faults, 'us-east')).toEqual({
+      startMs: 5000,
+      endMs: 10_000,
+      everywhere: false,
+    });
+    const slowOnly = parseScenario(
+      withChanges(
+        (s) => (s.faults = [{ region: 'us-east', kind: 'latency', addMs: 300, atS: 1, forS: 1 }]),
+      ),
+    );
+    expect(disruptionWindow(slowOnly.faults, 'us-east')).toBeUndefined();
+  });
+});
+
+describe('timeToShiftMs and timeToRecoverMs', () => {
+  const scenario: Scenario = parseScenario(valid); // kill us-east 10–20 s of 30
+  /** One successful call every 10 ms, served by `who(t)`. */
+  const calls = (who: (tMs: number) => string) =>
+    Array.from({ length: 3000 }, (_, i) => ({
+      seq: i,
+      startMs: i * 10,
+      endMs: i * 10 + 5,
+      kind: 'read' as const,
+      protocol: 'http' as const,
+      ok: true,
+      status: '200',
+      servedBy: who(i * 10),
+    }));
+
+  it('measures from the fault edges to the first 1-s window that is ≥ 95% shifted', () => {
+    // Traffic leaves 400 ms after the fault starts and returns 2.5 s after it ends.
+    const { timeToShiftMs, timeToRecoverMs, shift } = shiftTimes(
+      scenario,
+      calls((t) => (t >= 10_400 && t < 22_500 ? 'us-west' : 'us-east')),
+    );
+    // Windows slide by 100 ms: [10 400, 11 400) is the first with ≤ 5% served by us-east.
+    expect(timeToShiftMs).toBe(400);
+    expect(timeToRecoverMs).toBe(2500);
+    expect(shift).toMatchObject({ needed: true, reached: true, recovered: true });
+  });
+
+  it('null with reached=false when traffic never moved', () => {
+    const { timeToShiftMs, shift } = shiftTimes(
+      scenario,
+      calls(() => 'us-east'),
+    );
+    expect(timeToShiftMs).toBeNull();
+    expect(shift.reached).toBe(false);
+  });
+});
+
+describe('request counters of the latency proxy', () => {
+  it('HTTP/1.1: counts requests across arbitrary chunk boundaries, with bodies and chunked encoding', () => {
+    const wire = Buffer.from(
+      'GET /items/1 HTTP/1.1\r\nhost: a\r\n\r\n' +
+        'POST /orders HTTP/1.1\r\nhost: a\r\ncontent-length: 27\r\n\r\n{"writeId":"GET / HTTP/1.1"}' +
+        'POST /orders HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' +
+        'GET /items/2 HTTP/1.1\r\n\r\n',
+    );
+    for (const size of [1, 2, 3, 7, 64, wire.length]) {
+      const counter = new Http1RequestCounter();
+      let count = 0;
+      for (let i = 0; i < wire.length; i += size) count += counter.push(wire.subarray(i, i + size));
+      expect(count, `chunks of ${size} bytes`).toBe(4);
+    }
+  });
+
+  it('HTTP/2: counts HEADERS frames opening new client streams, not trailers or DATA', () => {
+    const frame = (type: number, stream: number, payload: number) => {
+      const header = Buffer.alloc(9);
+      header.writeUIntBE(payload, 0, 3);
+      header[3] = type;
+      header.writeUInt32BE(stream, 5);
+      return Buffer.concat([header, Buffer.alloc(payload, 0x1)]);
+    };
+    const wire = Buffer.concat([
+      Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+      frame(0x4, 0, 6), // SETTINGS
+      frame(0x1, 1, 20), // HEADERS, stream 1: a request
+      frame(0x0, 1, 40), // DATA
+      frame(0x1, 3, 20), // HEADERS, stream 3: a request
+      frame(0x1, 3, 5), // trailers on stream 3: not a new request
+      frame(0x8, 0, 4), // WINDOW_UPDATE
+    ]);
+    for (const size of [1, 5, 9, 100]) {
+      const counter = new Http2RequestCounter();
+      let count = 0;
+      for (let i = 0; i < wire.length; i += size) count += counter.push(wire.subarray(i, i + size));
+      expect(count, `chunks of ${size} bytes`).toBe(2);
+    }
+  });
+});
