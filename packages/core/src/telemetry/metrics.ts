@@ -95,11 +95,13 @@ export function recordClientMetrics(client: RegionalClient): () => void {
 
   const gauge = (name: string, description: string, unit: string) =>
     meter.createObservableGauge(name, { description, unit });
-  const weight = gauge(METRIC_REGION_WEIGHT, 'Routing weight 0..100 (0: evicted).', '1');
+  // Unit `1` is for ratios: OTLP→Prometheus adds `_ratio` to such gauges. A weight (0..100)
+  // and a breaker state are not ratios, so they carry annotation units (dropped there).
+  const weight = gauge(METRIC_REGION_WEIGHT, 'Routing weight 0..100 (0: evicted).', '{weight}');
   const breaker = gauge(
     METRIC_REGION_BREAKER,
     'Breaker state: 0 closed, 1 half-open, 2 open.',
-    '1',
+    '{state}',
   );
   const errorRate = gauge(METRIC_REGION_ERROR_RATE, 'Error rate over the health window.', '1');
   const p99 = gauge(METRIC_REGION_P99, 'p99 attempt latency over the health window.', 's');
