@@ -3,7 +3,6 @@
  * `@default` so an editor shows them.
  */
 import type {
-  CallOptions,
   ChannelCredentials,
   ChannelOptions,
   Client,
@@ -114,19 +113,19 @@ export type UntypedRegionalMethod = (...args: any[]) => any;
 /**
  * The regional form of one grpc-js client method, inferred from the last overload of the
  * generated signature (`@grpc/proto-loader`'s `proto-loader-gen-types` and grpc-js
- * `makeClientConstructor` both end with the shortest one).
+ * `makeClientConstructor` both end with the shortest one). The call type is told apart by
+ * what the method returns, most specific first: a duplex stream is also readable and writable.
  */
 export type RegionalMethod<F> = F extends (
-  argument: infer Req,
-  callback: requestCallback<infer Res>,
-) => ClientUnaryCall
-  ? (request: Req, options?: RegionalCallOptions) => Promise<Res>
-  : F extends (argument: infer Req, options?: CallOptions) => ClientReadableStream<infer Res>
+  ...args: never[]
+) => ClientDuplexStream<infer Req, infer Res>
+  ? (options?: RegionalCallOptions) => RegionalDuplexStream<Req, Res>
+  : F extends (argument: infer Req, ...rest: never[]) => ClientReadableStream<infer Res>
     ? (request: Req, options?: RegionalCallOptions) => RegionalServerStream<Res>
     : F extends (callback: requestCallback<infer Res>) => ClientWritableStream<infer Req>
       ? (options?: RegionalCallOptions) => RegionalClientStream<Req, Res>
-      : F extends (options?: CallOptions) => ClientDuplexStream<infer Req, infer Res>
-        ? (options?: RegionalCallOptions) => RegionalDuplexStream<Req, Res>
+      : F extends (argument: infer Req, callback: requestCallback<infer Res>) => ClientUnaryCall
+        ? (request: Req, options?: RegionalCallOptions) => Promise<Res>
         : UntypedRegionalMethod;
 
 /** Members regionkit adds next to the service's methods. */

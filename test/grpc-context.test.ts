@@ -1,0 +1,243 @@
+import { connect } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { currentContext, runInContext, validCorrelationId } from '@regionkit/core';
+import {
+  createRegionalGrpcClient,
+  regionkitClientInterceptor,
+  regionkitServerInterceptor,
+  withGrpcContext,
+} from '@regionkit/grpc';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  clientOptions,
+  failure,
+  RegionServer,
+  type Regions,
+  startRegions,
+  testing,
+} from './grpc-fixtures.js';
+
+const cleanups: (() => void)[] = [];
+let regions: Regions;
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  await regions?.[Symbol.asyncDispose]();
+});
+
+/** A server that calls the three regions (through a regional client) from its handler. */
+async function startFrontend(serverOptions: grpc.ServerOptions, wrap = false) {
+  const backend = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+  const frontend = new RegionServer('frontend');
+  const handler = async (
+    call: grpc.ServerUnaryCall<{ name: string }, unknown>,
+    callback: grpc.sendUnaryData<unknown>,
+  ) => {
+    try {
+      const order = await backend.createOrder({ item: call.request.name });
+      callback(null, { message: currentContext()?.correlationId, region: order.region });
+    } catch (error) {
+      callback(error as grpc.ServiceError);
+    }
+  };
+  frontend.handlers.SayHello = wrap ? withGrpcContext(handler) : handler;
+  await frontend.start(serverOptions);
+  cleanups.push(
+    () => frontend.kill(),
+    () => backend.close(),
+  );
+  return frontend;
+}
+
+/** A plain grpc-js client of the frontend, as another team's service would call it. */
+function plainClient(frontend: RegionServer) {
+  const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
+  cleanups.push(() => client.close());
+  return (metadata: grpc.Metadata) =>
+    new Promise<{ reply: { message: string }; headers: grpc.Metadata }>((resolve, reject) => {
+      let headers = new grpc.Metadata();
+      const call = client.sayHello(
+        { name: 'x' },
+        metadata,
+        { deadline: Date.now() + 2_000 },
+        (error, reply) => (error ? reject(error) : resolve({ reply: reply as never, headers })),
+      );
+      call.on('metadata', (m) => {
+        headers = m;
+      });
+    });
+}
+
+describe('@regionkit/grpc correlation ID and metadata', () => {
+  it('sends the correlation ID unchanged, and the attempt number, on every attempt', async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    for (const region of [regions.east, regions.west]) {
+      region.handlers.SayHello = (_call, callback) =>
+        callback(failure(grpc.status.UNAVAILABLE, 'draining'));
+    }
+
+    const reply = await runInContext({ correlationId: 'req-7f3a.checkout' }, () =>
+      greeter.sayHello({ name: 'a' }),
+    );
+
+    expect(reply.region).toBe('eu-west');
+    const arrivals = [regions.east, regions.west, regions.eu].map((r) => r.arrivals[0]);
+    expect(arrivals.map((a) => a?.correlationId)).toEqual(Array(3).fill('req-7f3a.checkout'));
+    expect(arrivals.map((a) => a?.attempt)).toEqual(['1', '2', '3']);
+  });
+
+  it('gives a call made outside any context one generated ID, shared by its attempts', async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    regions.east.handlers.SayHello = (_call, callback) =>
+      callback(failure(grpc.status.UNAVAILABLE, 'draining'));
+
+    await greeter.sayHello({ name: 'a' });
+    await greeter.sayHello({ name: 'b' });
+
+    const [first] = regions.east.arrivals;
+    const [second, third] = regions.west.arrivals;
+    expect(validCorrelationId(first?.correlationId)).toBeDefined();
+    expect(second?.correlationId).toBe(first?.correlationId);
+    expect(third?.correlationId).not.toBe(first?.correlationId);
+  });
+
+  it('merges client-level and per-call interceptors, and writes its own metadata last', async () => {
+    regions = await startRegions();
+    const tag =
+      (key: string): grpc.Interceptor =>
+      (options, nextCall) =>
+        new grpc.InterceptingCall(nextCall(options), {
+          start(metadata, listener, next) {
+            metadata.set(key, 'yes');
+            // A user hook trying to overwrite regionkit's keys loses.
+            metadata.set('x-correlation-id', 'spoofed');
+            metadata.set('x-regionkit-attempt', '99');
+            next(metadata, listener);
+          },
+        });
+    using greeter = createRegionalGrpcClient(testing.Greeter, {
+      ...clientOptions(regions),
+      interceptors: [tag('x-client-level')],
+    });
+    const metadata = new grpc.Metadata();
+    metadata.set('x-tenant', 'acme');
+
+    await runInContext({ correlationId: 'req-1' }, () =>
+      greeter.sayHello({ name: 'a' }, { metadata, interceptors: [tag('x-per-call')] }),
+    );
+
+    expect(regions.east.arrivals[0]?.metadata).toMatchObject({
+      'x-client-level': 'yes',
+      'x-per-call': 'yes',
+      'x-tenant': 'acme',
+      'x-correlation-id': 'req-1',
+      'x-regionkit-attempt': '1',
+    });
+    // The caller's Metadata object is copied per attempt, never written to.
+    expect(metadata.getMap()).toEqual({ 'x-tenant': 'acme' });
+  });
+
+  it('stamps plain grpc-js clients too, with regionkitClientInterceptor', async () => {
+    regions = await startRegions();
+    const client = new testing.Greeter(regions.east.target, grpc.credentials.createInsecure(), {
+      interceptors: [regionkitClientInterceptor()],
+    });
+    cleanups.push(() => client.close());
+
+    await runInContext({ correlationId: 'req-plain' }, async () => {
+      await new Promise((resolve, reject) =>
+        client.sayHello({ name: 'x' }, (e, r) => (e ? reject(e) : resolve(r))),
+      );
+    });
+
+    expect(regions.east.arrivals[0]?.correlationId).toBe('req-plain');
+    expect(regions.east.arrivals[0]?.attempt).toBeUndefined();
+  });
+});
+
+describe('@regionkit/grpc server context', () => {
+  it("runs the handler in the caller's correlation ID and deadline, and passes both on", async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });
+    const metadata = new grpc.Metadata();
+    metadata.set('x-correlation-id', 'req-42');
+
+    const { reply, headers } = await plainClient(frontend)(metadata);
+
+    expect(reply.message).toBe('req-42'); // the handler's context
+    expect(regions.east.arrivals[0]?.correlationId).toBe('req-42'); // the handler's own call
+    expect(headers.get('x-correlation-id')).toEqual(['req-42']); // echoed to the caller
+    // The outbound call inherited the inbound deadline (2 s) instead of the client's 10 s.
+    const inbound = frontend.arrivals[0]?.deadline ?? Infinity;
+    const outbound = regions.east.arrivals[0]?.deadline ?? Infinity;
+    expect(outbound).toBeLessThanOrEqual(inbound + 25);
+    expect(outbound).toBeGreaterThan(Date.now() + 1_000);
+  });
+
+  it('replaces an unsafe correlation ID before the handler, its logs or its calls see it', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });
+    const call = plainClient(frontend);
+
+    for (const unsafe of ['two words', '"quoted"', 'x'.repeat(200), '<script>']) {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-correlation-id', unsafe);
+      const { reply, headers } = await call(metadata);
+      const replaced = reply.message;
+      expect(replaced).not.toBe(unsafe);
+      expect(validCorrelationId(replaced)).toBe(replaced);
+      expect(frontend.arrivals.at(-1)?.correlationId).toBe(replaced); // call.metadata rewritten
+      expect(regions.east.arrivals.at(-1)?.correlationId).toBe(replaced);
+      expect(headers.get('x-correlation-id')).toEqual([replaced]);
+    }
+  });
+
+  it('replaces a non-ASCII correlation ID sent by a raw HTTP/2 client', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });
+    // grpc-js clients refuse to send non-ASCII metadata, so speak gRPC over node:http2.
+    const session = connect(`http://${frontend.target}`);
+    cleanups.push(() => session.close());
+    const body = testing.Greeter.service.SayHello.requestSerialize({ name: 'x' });
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/regionkit.testing.Greeter/SayHello',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'x-correlation-id': 'r\u00e9sum\u00e9-\u00fc',
+    });
+    stream.end(frame);
+    const headers = await new Promise<Record<string, unknown>>((resolve) =>
+      stream.once('response', (received) => resolve(received)),
+    );
+    const trailers = await new Promise<Record<string, string>>((resolve) =>
+      stream.once('trailers', resolve),
+    );
+    stream.resume();
+
+    expect(trailers['grpc-status']).toBe('0');
+    const used = frontend.arrivals[0]?.correlationId;
+    expect(validCorrelationId(used)).toBe(used);
+    expect(headers['x-correlation-id']).toBe(used);
+    expect(regions.east.arrivals[0]?.correlationId).toBe(used);
+  });
+
+  it('does the same for a handler wrapped with withGrpcContext (no interceptor)', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({}, true);
+    const metadata = new grpc.Metadata();
+    metadata.set('x-correlation-id', 'req-wrapped');
+
+    const { reply } = await plainClient(frontend)(metadata);
+
+    expect(reply.message).toBe('req-wrapped');
+    expect(regions.east.arrivals[0]?.correlationId).toBe('req-wrapped');
+    const spoofed = new grpc.Metadata();
+    spoofed.set('x-correlation-id', 'not ok');
+    const second = await plainClient(frontend)(spoofed);
+    expect(validCorrelationId(second.reply.message)).toBe(second.reply.message);
+    expect(regions.east.arrivals[1]?.correlationId).toBe(second.reply.message);
+  });
+});
