@@ -10,6 +10,7 @@ export interface ResolvedShedding {
   readonly retryAfterSeconds: number;
   readonly sampleIntervalMs: number;
   readonly resolutionMs: number;
+  readonly smoothingMs: number;
   readonly unhealthyShedRatio: number;
   readonly windowMs: number;
   readonly minWindowRequests: number;
@@ -138,6 +139,11 @@ function resolveShedding(
     ),
     sampleIntervalMs,
     resolutionMs: Math.min(d.resolutionMs, sampleIntervalMs),
+    smoothingMs: number(
+      options.smoothingMs ?? d.smoothingMs,
+      'shedding.smoothingMs',
+      sampleIntervalMs,
+    ),
     unhealthyShedRatio: number(
       options.unhealthyShedRatio ?? d.unhealthyShedRatio,
       'shedding.unhealthyShedRatio',

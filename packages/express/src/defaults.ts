@@ -25,6 +25,8 @@ export const EXPRESS_DEFAULTS = {
     retryAfterSeconds: 1,
     /** How often the event-loop delay histogram is read and reset (ms). */
     sampleIntervalMs: 100,
+    /** Event-loop delay is averaged over about this long, so one GC pause sheds nothing (ms). */
+    smoothingMs: 1_000,
     /** Resolution of `monitorEventLoopDelay` (ms). */
     resolutionMs: 10,
     /** Share of requests shed over the last window that makes /healthz report unhealthy. */

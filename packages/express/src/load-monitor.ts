@@ -6,7 +6,7 @@ import { type ELDHistogram, monitorEventLoopDelay, performance } from 'node:perf
  * larger) and the number of requests in progress.
  */
 export class LoadMonitor {
-  /** p99 event-loop delay of the last interval, beyond the sampling resolution (ms). */
+  /** Event-loop delay (ms): per-interval p99, averaged over about `smoothingMs`. */
   eventLoopDelayMs = 0;
   /** Requests admitted and not yet finished. */
   inFlight = 0;
@@ -15,9 +15,17 @@ export class LoadMonitor {
   readonly #timer: NodeJS.Timeout;
   readonly #onSample: (now: number) => void;
   readonly #sampleIntervalMs: number;
+  /** Weight of the newest sample in the moving average (1 = no smoothing). */
+  readonly #weight: number;
   #lastSampleAt = performance.now();
 
-  constructor(sampleIntervalMs: number, resolutionMs: number, onSample: (now: number) => void) {
+  constructor(
+    sampleIntervalMs: number,
+    resolutionMs: number,
+    smoothingMs: number,
+    onSample: (now: number) => void,
+  ) {
+    this.#weight = Math.min(1, sampleIntervalMs / smoothingMs);
     this.#resolutionMs = resolutionMs;
     this.#onSample = onSample;
     this.#sampleIntervalMs = sampleIntervalMs;
@@ -36,7 +44,9 @@ export class LoadMonitor {
     const histogram = this.#histogram;
     // The histogram records whole timer intervals; the resolution itself is not delay.
     const p99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 - this.#resolutionMs : 0;
-    this.eventLoopDelayMs = Math.max(0, p99Ms, lateMs);
+    const sample = Math.max(0, p99Ms, lateMs);
+    // Exponentially weighted: one GC pause must not shed traffic, sustained delay must.
+    this.eventLoopDelayMs += this.#weight * (sample - this.eventLoopDelayMs);
     histogram.reset();
     this.#onSample(Date.now());
   }

@@ -34,8 +34,11 @@ export class LoadShedder {
 
   constructor(config: ResolvedShedding) {
     this.#config = config;
-    this.#monitor = new LoadMonitor(config.sampleIntervalMs, config.resolutionMs, (now) =>
-      this.#rotate(now),
+    this.#monitor = new LoadMonitor(
+      config.sampleIntervalMs,
+      config.resolutionMs,
+      config.smoothingMs,
+      (now) => this.#rotate(now),
     );
   }
 

@@ -20,6 +20,12 @@ export interface SheddingOptions {
   readonly retryAfterSeconds?: number;
   /** How often event-loop delay is sampled (ms). @default 100 */
   readonly sampleIntervalMs?: number;
+  /**
+   * Event-loop delay is an exponentially weighted average over about this long, so a single
+   * GC pause does not shed traffic; set it to `sampleIntervalMs` for no smoothing (ms).
+   * @default 1_000
+   */
+  readonly smoothingMs?: number;
   /** Shed share over `windowMs` that turns the health endpoint unhealthy (0-1). @default 0.5 */
   readonly unhealthyShedRatio?: number;
   /** Window of the shed share (ms). @default 5_000 */
