@@ -216,7 +216,11 @@ describe('checkout in us-east while its local orders region dies', () => {
     const attempts = world.regions.flatMap((r) => r.received);
     for (const attempt of attempts)
       expect(attempt.headers['x-request-id']).toBe(expectedId(attempt));
-    const byId = Map.groupBy(attempts, (a) => String(a.headers['x-request-id']));
+    const byId = new Map<string, Received[]>();
+    for (const a of attempts) {
+      const id = String(a.headers['x-request-id']);
+      byId.set(id, [...(byId.get(id) ?? []), a]);
+    }
     for (const tries of byId.values()) {
       // Attempts refused at connect never reach a server, so numbers may skip, never repeat.
       const numbers = tries.map((t) => Number(t.headers['x-regionkit-attempt']));
