@@ -1,5 +1,5 @@
 import { InterceptingCall, type Interceptor, type Metadata } from '@grpc/grpc-js';
-import { type Context, context, propagation } from '@opentelemetry/api';
+import { type Context, context, propagation, type TextMapSetter } from '@opentelemetry/api';
 import { currentContext, newCorrelationId } from '@regionkit/core';
 import { METADATA_KEYS, metadataSetter } from './metadata.js';
 
@@ -11,6 +11,26 @@ export interface AttemptStamp {
   readonly number: number | undefined;
   /** Validated when the call was made. */
   readonly idempotencyKey: string | undefined;
+  /**
+   * Writes the trace context of this hop. A core attempt's own method: it knows the right
+   * parent (the call span, or the attempt's span in attemptSpans mode).
+   */
+  injectTraceContext(carrier: Metadata, setter: TextMapSetter<Metadata>): void;
+}
+
+/** A stamp for a call that does not run through the core (pinned streams, plain clients). */
+export function stampOf(
+  correlationId: string,
+  idempotencyKey: string | undefined,
+  trace: Context,
+  number?: number,
+): AttemptStamp {
+  return {
+    correlationId,
+    number,
+    idempotencyKey,
+    injectTraceContext: (carrier, setter) => propagation.inject(trace, carrier, setter),
+  };
 }
 
 /**
@@ -18,7 +38,7 @@ export interface AttemptStamp {
  * after every user interceptor, so none of them can change what goes on the wire; `set`
  * replaces any value the caller put in the same keys.
  */
-export function stampMetadata(metadata: Metadata, stamp: AttemptStamp, trace: Context): void {
+export function stampMetadata(metadata: Metadata, stamp: AttemptStamp): void {
   metadata.set(METADATA_KEYS.correlationId, stamp.correlationId);
   if (stamp.number !== undefined) metadata.set(METADATA_KEYS.attempt, String(stamp.number));
   if (stamp.idempotencyKey !== undefined) {
@@ -26,15 +46,15 @@ export function stampMetadata(metadata: Metadata, stamp: AttemptStamp, trace: Co
   }
   // Through the API only: whichever propagator the application registered (W3C by default in
   // the SDK) writes traceparent/tracestate. Without an SDK this is a no-op.
-  propagation.inject(trace, metadata, metadataSetter);
+  stamp.injectTraceContext(metadata, metadataSetter);
 }
 
 /** The interceptor of one attempt of a regional call. */
-export function attemptInterceptor(stamp: AttemptStamp, trace: Context): Interceptor {
+export function attemptInterceptor(stamp: AttemptStamp): Interceptor {
   return (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        stampMetadata(metadata, stamp, trace);
+        stampMetadata(metadata, stamp);
         next(metadata, listener);
       },
     });
@@ -47,11 +67,10 @@ export function attemptInterceptor(stamp: AttemptStamp, trace: Context): Interce
  */
 export function regionkitClientInterceptor(): Interceptor {
   return (options, nextCall) => {
-    const stamp: AttemptStamp = {
-      correlationId: currentContext()?.correlationId ?? newCorrelationId(),
-      number: undefined,
-      idempotencyKey: undefined,
-    };
-    return attemptInterceptor(stamp, context.active())(options, nextCall);
+    const correlationId = currentContext()?.correlationId ?? newCorrelationId();
+    return attemptInterceptor(stampOf(correlationId, undefined, context.active()))(
+      options,
+      nextCall,
+    );
   };
 }

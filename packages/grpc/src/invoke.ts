@@ -1,5 +1,4 @@
 import { type Client, type Interceptor, Metadata } from '@grpc/grpc-js';
-import type { Context } from '@opentelemetry/api';
 import type { CallOptions as CoreCallOptions, RegionalClient } from '@regionkit/core';
 import { type AttemptStamp, attemptInterceptor } from './interceptor.js';
 import type { ResolvedMethod } from './options.js';
@@ -31,9 +30,8 @@ export function attemptInterceptors(
   parts: ClientParts,
   options: RegionalCallOptions,
   stamp: AttemptStamp,
-  trace: Context,
 ): Interceptor[] {
-  return [...parts.interceptors, ...(options.interceptors ?? []), attemptInterceptor(stamp, trace)];
+  return [...parts.interceptors, ...(options.interceptors ?? []), attemptInterceptor(stamp)];
 }
 
 /** The core's options for one call of `method`. */

@@ -3,6 +3,7 @@ import { context } from '@opentelemetry/api';
 import { currentContext, newCorrelationId } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { RegionalGrpcError } from './errors.js';
+import { stampOf } from './interceptor.js';
 import { attemptInterceptors, attemptMetadata, type ClientParts, where } from './invoke.js';
 import type { ResolvedMethod } from './options.js';
 import type { RegionalCallOptions } from './types.js';
@@ -51,7 +52,7 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
   const region = pickRegion(parts, options.excludedRegions);
   const ambient = currentContext();
   const correlationId = ambient?.correlationId ?? newCorrelationId();
-  const stamp = { correlationId, number: 1, idempotencyKey: options.idempotencyKey };
+  const stamp = stampOf(correlationId, options.idempotencyKey, context.active(), 1);
   const deadlineMs = options.deadlineMs ?? method.deadlineMs;
   const ownDeadline = deadlineMs !== undefined ? Date.now() + deadlineMs : Infinity;
   return {
@@ -63,7 +64,7 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
       // Only an explicit deadline (the call's, the method's, the inbound request's) applies:
       // streams may be long-lived.
       deadline: Math.min(ownDeadline, ambient?.deadline ?? Infinity),
-      interceptors: attemptInterceptors(parts, options, stamp, context.active()),
+      interceptors: attemptInterceptors(parts, options, stamp),
     },
     signal: options.signal,
   };

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import type { ClientReadableStream, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
-import { context } from '@opentelemetry/api';
 import { type Attempt, currentContext } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
@@ -13,6 +12,7 @@ import {
   where,
 } from './invoke.js';
 import type { ResolvedMethod } from './options.js';
+import { ATTR_RPC_GRPC_STATUS_CODE, rpcAttributes } from './semconv.js';
 import type { RegionalCallOptions } from './types.js';
 
 /**
@@ -79,10 +79,10 @@ const EMPTY = Symbol('empty stream');
 export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) {
   const { path, requestSerialize, responseDeserialize } = method.definition;
   const label = where(parts, method);
+  const rpc = rpcAttributes(path);
   return function call(request: unknown, callOptions?: RegionalCallOptions) {
     const options = checkCallOptions(callOptions, label);
     const stream = new RegionalServerStream<unknown>();
-    const trace = context.active();
     // The gRPC deadline covers the whole stream, so only an explicit one is applied (a
     // subscription may run for hours). The core's deadline bounds the wait for the first message.
     const explicitDeadline =
@@ -105,7 +105,7 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
             attemptMetadata(options),
             {
               deadline: explicitDeadline ? attempt.callDeadline : Infinity,
-              interceptors: attemptInterceptors(parts, options, attempt, trace),
+              interceptors: attemptInterceptors(parts, options, attempt),
             },
           );
         let headers: Metadata | undefined;
@@ -121,6 +121,7 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
         };
         const onFirst = (message: unknown) => {
           if (attempt.signal.aborted) return;
+          attempt.setAttributes(rpc);
           grpcCall.pause();
           settle();
           stream.commit(grpcCall, attempt.region, headers);
@@ -145,6 +146,8 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
         grpcCall.on('error', (error: ServiceError) => {
           if (settled) return; // committed: the stream's own listener reports it
           settle();
+          attempt.setAttributes(rpc);
+          attempt.setAttributes({ [ATTR_RPC_GRPC_STATUS_CODE]: error.code });
           if (headers) markServerResponded(error);
           reject(error);
         });

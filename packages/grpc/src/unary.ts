@@ -1,5 +1,4 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { context } from '@opentelemetry/api';
 import type { Attempt } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
@@ -12,6 +11,7 @@ import {
   where,
 } from './invoke.js';
 import type { ResolvedMethod } from './options.js';
+import { ATTR_RPC_GRPC_STATUS_CODE, rpcAttributes } from './semconv.js';
 import type { RegionalCallOptions } from './types.js';
 
 /**
@@ -22,6 +22,7 @@ import type { RegionalCallOptions } from './types.js';
 export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
   const { path, requestSerialize, responseDeserialize } = method.definition;
   const label = where(parts, method);
+  const rpc = rpcAttributes(path);
   return function call(request: unknown, callOptions?: RegionalCallOptions): Promise<unknown> {
     let options: RegionalCallOptions;
     try {
@@ -29,8 +30,6 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
     } catch (error) {
       return Promise.reject(error);
     }
-    // The trace context of the caller, captured now: every attempt carries the same parent.
-    const trace = context.active();
     const transport = (attempt: Attempt) =>
       new Promise<unknown>((resolve, reject) => {
         let responded = false;
@@ -42,9 +41,11 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
           attemptMetadata(options),
           {
             deadline: attempt.attemptDeadline,
-            interceptors: attemptInterceptors(parts, options, attempt, trace),
+            interceptors: attemptInterceptors(parts, options, attempt),
           },
           (error: ServiceError | null, value?: unknown) => {
+            attempt.setAttributes(rpc);
+            attempt.setAttributes({ [ATTR_RPC_GRPC_STATUS_CODE]: error ? error.code : 0 });
             if (error) {
               if (responded) markServerResponded(error);
               reject(error);
