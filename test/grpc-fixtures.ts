@@ -14,12 +14,14 @@ export const PROTO_PATH = fileURLToPath(
   new URL('../packages/grpc/protos/greeter.proto', import.meta.url),
 );
 
-export function loadGreeter() {
+export type TestingPackage = ProtoGrpcType['regionkit']['testing'];
+
+export function loadGreeter(): TestingPackage {
   const definition = protoLoader.loadSync(PROTO_PATH, { defaults: true, longs: String });
   return (grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType).regionkit.testing;
 }
 
-export const testing = loadGreeter();
+export const testing: TestingPackage = loadGreeter();
 export type GreeterConstructor = typeof testing.Greeter;
 
 export interface Arrival {
