@@ -111,7 +111,7 @@ describe('@regionkit/grpc correlation ID and metadata', () => {
           start(metadata, listener, next) {
             metadata.set(key, 'yes');
             // A user hook trying to overwrite regionkit's keys loses.
-            metadata.set('x-correlation-id', 'spoofed');
+            metadata.set('x-request-id', 'spoofed');
             metadata.set('x-regionkit-attempt', '99');
             next(metadata, listener);
           },
@@ -131,7 +131,7 @@ describe('@regionkit/grpc correlation ID and metadata', () => {
       'x-client-level': 'yes',
       'x-per-call': 'yes',
       'x-tenant': 'acme',
-      'x-correlation-id': 'req-1',
+      'x-request-id': 'req-1',
       'x-regionkit-attempt': '1',
     });
     // The caller's Metadata object is copied per attempt, never written to.
@@ -161,13 +161,13 @@ describe('@regionkit/grpc server context', () => {
     regions = await startRegions();
     const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });
     const metadata = new grpc.Metadata();
-    metadata.set('x-correlation-id', 'req-42');
+    metadata.set('x-request-id', 'req-42');
 
     const { reply, headers } = await plainClient(frontend)(metadata);
 
     expect(reply.message).toBe('req-42'); // the handler's context
     expect(regions.east.arrivals[0]?.correlationId).toBe('req-42'); // the handler's own call
-    expect(headers.get('x-correlation-id')).toEqual(['req-42']); // echoed to the caller
+    expect(headers.get('x-request-id')).toEqual(['req-42']); // echoed to the caller
     // The outbound call inherited the inbound deadline (2 s) instead of the client's 10 s.
     const inbound = frontend.arrivals[0]?.deadline ?? Infinity;
     const outbound = regions.east.arrivals[0]?.deadline ?? Infinity;
@@ -182,14 +182,14 @@ describe('@regionkit/grpc server context', () => {
 
     for (const unsafe of ['two words', '"quoted"', 'x'.repeat(200), '<script>']) {
       const metadata = new grpc.Metadata();
-      metadata.set('x-correlation-id', unsafe);
+      metadata.set('x-request-id', unsafe);
       const { reply, headers } = await call(metadata);
       const replaced = reply.message;
       expect(replaced).not.toBe(unsafe);
       expect(validCorrelationId(replaced)).toBe(replaced);
       expect(frontend.arrivals.at(-1)?.correlationId).toBe(replaced); // call.metadata rewritten
       expect(regions.east.arrivals.at(-1)?.correlationId).toBe(replaced);
-      expect(headers.get('x-correlation-id')).toEqual([replaced]);
+      expect(headers.get('x-request-id')).toEqual([replaced]);
     }
   });
 
@@ -206,7 +206,7 @@ describe('@regionkit/grpc server context', () => {
       ':path': '/regionkit.testing.Greeter/SayHello',
       'content-type': 'application/grpc',
       te: 'trailers',
-      'x-correlation-id': 'r\u00e9sum\u00e9-\u00fc',
+      'x-request-id': 'r\u00e9sum\u00e9-\u00fc',
     });
     stream.end(frame);
     const headers = await new Promise<Record<string, unknown>>((resolve) =>
@@ -220,22 +220,55 @@ describe('@regionkit/grpc server context', () => {
     expect(trailers['grpc-status']).toBe('0');
     const used = frontend.arrivals[0]?.correlationId;
     expect(validCorrelationId(used)).toBe(used);
-    expect(headers['x-correlation-id']).toBe(used);
+    expect(headers['x-request-id']).toBe(used);
     expect(regions.east.arrivals[0]?.correlationId).toBe(used);
+  });
+
+  it('mints a fresh ID for every request when inbound IDs are not trusted', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({
+      interceptors: [regionkitServerInterceptor({ trustInboundCorrelationId: false })],
+    });
+    const metadata = new grpc.Metadata();
+    metadata.set('x-request-id', 'req-from-outside');
+
+    const { reply } = await plainClient(frontend)(metadata);
+
+    expect(reply.message).not.toBe('req-from-outside');
+    expect(validCorrelationId(reply.message)).toBe(reply.message);
+    expect(regions.east.arrivals[0]?.correlationId).toBe(reply.message);
+  });
+
+  it('carries the priority from the caller, through the handler, to its calls', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });
+    const call = plainClient(frontend);
+
+    for (const [sent, expected] of [
+      ['sheddable', 'sheddable'],
+      ['critical', 'critical'],
+      ['urgent!!', undefined],
+      [undefined, undefined],
+    ] as const) {
+      const metadata = new grpc.Metadata();
+      if (sent) metadata.set('x-regionkit-priority', sent);
+      await call(metadata);
+      expect(regions.east.arrivals.at(-1)?.metadata['x-regionkit-priority']).toBe(expected);
+    }
   });
 
   it('does the same for a handler wrapped with withGrpcContext (no interceptor)', async () => {
     regions = await startRegions();
     const frontend = await startFrontend({}, true);
     const metadata = new grpc.Metadata();
-    metadata.set('x-correlation-id', 'req-wrapped');
+    metadata.set('x-request-id', 'req-wrapped');
 
     const { reply } = await plainClient(frontend)(metadata);
 
     expect(reply.message).toBe('req-wrapped');
     expect(regions.east.arrivals[0]?.correlationId).toBe('req-wrapped');
     const spoofed = new grpc.Metadata();
-    spoofed.set('x-correlation-id', 'not ok');
+    spoofed.set('x-request-id', 'not ok');
     const second = await plainClient(frontend)(spoofed);
     expect(validCorrelationId(second.reply.message)).toBe(second.reply.message);
     expect(regions.east.arrivals[1]?.correlationId).toBe(second.reply.message);

@@ -108,7 +108,7 @@ export class RegionServer extends EventEmitter {
           const arrival: Arrival = {
             region: this.name,
             method,
-            correlationId: text(call.metadata, 'x-correlation-id'),
+            correlationId: text(call.metadata, 'x-request-id'),
             attempt: text(call.metadata, 'x-regionkit-attempt'),
             idempotencyKey: text(call.metadata, 'idempotency-key'),
             deadline: deadline instanceof Date ? deadline.getTime() : deadline,

@@ -1,6 +1,6 @@
 import { InterceptingCall, type Interceptor, type Metadata } from '@grpc/grpc-js';
 import { type Context, context, propagation, type TextMapSetter } from '@opentelemetry/api';
-import { currentContext, newCorrelationId } from '@regionkit/core';
+import { currentContext, newCorrelationId, type Priority } from '@regionkit/core';
 import { METADATA_KEYS, metadataSetter } from './metadata.js';
 
 /** What one attempt stamps on its request metadata. */
@@ -11,6 +11,7 @@ export interface AttemptStamp {
   readonly number: number | undefined;
   /** Validated when the call was made. */
   readonly idempotencyKey: string | undefined;
+  readonly priority: Priority;
   /**
    * Writes the trace context of this hop. A core attempt's own method: it knows the right
    * parent (the call span, or the attempt's span in attemptSpans mode).
@@ -29,6 +30,7 @@ export function stampOf(
     correlationId,
     number,
     idempotencyKey,
+    priority: currentContext()?.priority ?? 'default',
     injectTraceContext: (carrier, setter) => propagation.inject(trace, carrier, setter),
   };
 }
@@ -44,6 +46,9 @@ export function stampMetadata(metadata: Metadata, stamp: AttemptStamp): void {
   if (stamp.idempotencyKey !== undefined) {
     metadata.set(METADATA_KEYS.idempotencyKey, stamp.idempotencyKey);
   }
+  // Lets the next hop shed sheddable work first; `default` needs no metadata.
+  if (stamp.priority !== 'default') metadata.set(METADATA_KEYS.priority, stamp.priority);
+  else metadata.remove(METADATA_KEYS.priority);
   // Through the API only: whichever propagator the application registered (W3C by default in
   // the SDK) writes traceparent/tracestate. Without an SDK this is a no-op.
   stamp.injectTraceContext(metadata, metadataSetter);

@@ -3,8 +3,13 @@ import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 
 /** Metadata keys regionkit reads and writes. gRPC metadata keys are lower case. */
 export const METADATA_KEYS = {
-  /** Correlation ID of the logical request; validated on the way in, replaced when unsafe. */
-  correlationId: 'x-correlation-id',
+  /**
+   * Correlation ID of the logical request; validated on the way in, replaced when unsafe.
+   * The same name @regionkit/fetch and @regionkit/express use by default.
+   */
+  correlationId: 'x-request-id',
+  /** `critical` or `sheddable`; absent means `default` (as on the HTTP path). */
+  priority: 'x-regionkit-priority',
   /** 1-based number of the attempt that carries it, so servers can see and count retries. */
   attempt: 'x-regionkit-attempt',
   /** Set when the caller gave one; identical on every attempt of the call. */

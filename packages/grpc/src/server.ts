@@ -5,10 +5,18 @@ import {
   type ServerInterceptor,
 } from '@grpc/grpc-js';
 import { type Context, context as otelContext, propagation } from '@opentelemetry/api';
-import { createContext, type RegionContext, runInContext } from '@regionkit/core';
+import { createContext, type Priority, type RegionContext, runInContext } from '@regionkit/core';
 import { firstString, METADATA_KEYS, metadataGetter } from './metadata.js';
 
 export interface ServerContextOptions {
+  /**
+   * Use a valid inbound correlation ID (≤ 128 chars of `A-Za-z0-9._:+=/-`); when false every
+   * request gets a fresh one. gRPC servers are usually internal hops whose callers are your
+   * own services, so the default keeps the chain's ID; turn it off on a server that faces
+   * clients you do not control. Unsafe IDs are replaced either way.
+   * @default true
+   */
+  readonly trustInboundCorrelationId?: boolean;
   /**
    * Send the correlation ID the handler runs with back in the response headers, so a caller
    * can find the server's log lines (and see when its ID was replaced).
@@ -25,15 +33,25 @@ export interface InboundContext {
 
 /**
  * Builds a handler's context from request metadata. The correlation ID is untrusted: an ID
- * that is missing, too long or outside `[A-Za-z0-9._:+=/-]` is replaced by a fresh one, and
+ * that is missing, too long or outside `[A-Za-z0-9._:+=/-]` is replaced by a fresh one (so is
+ * every ID when `trustInboundCorrelationId` is false), and
  * the metadata is rewritten to hold the validated ID, so a handler that logs
- * `call.metadata.get('x-correlation-id')` logs the safe value too. (grpc-js already drops
+ * `call.metadata.get('x-request-id')` logs the safe value too. (grpc-js already drops
  * values that are not printable ASCII before any handler sees them.) The gRPC deadline
- * becomes the context deadline, so outbound calls made by the handler never outlive it.
+ * becomes the context deadline, so outbound calls made by the handler never outlive it, and
+ * `x-regionkit-priority` its priority (anything but `critical`/`sheddable` is `default`).
  */
-export function inboundContext(metadata: Metadata, deadline: Deadline | undefined): InboundContext {
+export function inboundContext(
+  metadata: Metadata,
+  deadline: Deadline | undefined,
+  trustInboundCorrelationId = true,
+): InboundContext {
   const region = createContext({
-    correlationId: firstString(metadata, METADATA_KEYS.correlationId),
+    correlationId: trustInboundCorrelationId
+      ? firstString(metadata, METADATA_KEYS.correlationId)
+      : undefined,
+    // createContext keeps only the three known values.
+    priority: firstString(metadata, METADATA_KEYS.priority) as Priority | undefined,
     deadline: deadlineMs(deadline),
   });
   metadata.set(METADATA_KEYS.correlationId, region.correlationId);
@@ -55,6 +73,7 @@ export function runInInboundContext<R>(inbound: InboundContext, fn: () => R): R 
  */
 export function regionkitServerInterceptor(options: ServerContextOptions = {}): ServerInterceptor {
   const echo = options.echoCorrelationId ?? true;
+  const trust = options.trustInboundCorrelationId ?? true;
   return (_method, call) => {
     let inbound: InboundContext | undefined;
     // grpc-js invokes the handler from one of these three callbacks, depending on the call
@@ -64,7 +83,7 @@ export function regionkitServerInterceptor(options: ServerContextOptions = {}): 
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            inbound = inboundContext(metadata, call.getDeadline());
+            inbound = inboundContext(metadata, call.getDeadline(), trust);
             within(() => nextMetadata(metadata));
           },
           onReceiveMessage(message, nextMessage) {
@@ -101,10 +120,17 @@ type Handler = (call: any, ...rest: any[]) => unknown;
  *
  * @example server.addService(Greeter.service, withGrpcContext({ SayHello, ListThings }));
  */
-export function withGrpcContext<H extends Handler>(handler: H): H;
-export function withGrpcContext<S extends Record<string, Handler>>(implementation: S): S;
-export function withGrpcContext(target: Handler | Record<string, Handler>): unknown {
-  if (typeof target === 'function') return wrapHandler(target);
+export function withGrpcContext<H extends Handler>(handler: H, options?: WrapOptions): H;
+export function withGrpcContext<S extends Record<string, Handler>>(
+  implementation: S,
+  options?: WrapOptions,
+): S;
+export function withGrpcContext(
+  target: Handler | Record<string, Handler>,
+  options: WrapOptions = {},
+): unknown {
+  const trust = options.trustInboundCorrelationId ?? true;
+  if (typeof target === 'function') return wrapHandler(target, trust);
   if (typeof target !== 'object' || target === null) {
     throw new TypeError(
       'withGrpcContext: pass a handler function or a service implementation object ({ SayHello(call, callback) { … } }).',
@@ -113,14 +139,16 @@ export function withGrpcContext(target: Handler | Record<string, Handler>): unkn
   return Object.fromEntries(
     Object.entries(target).map(([name, handler]) => [
       name,
-      typeof handler === 'function' ? wrapHandler(handler) : handler,
+      typeof handler === 'function' ? wrapHandler(handler, trust) : handler,
     ]),
   );
 }
 
-function wrapHandler<H extends Handler>(handler: H): H {
+type WrapOptions = Pick<ServerContextOptions, 'trustInboundCorrelationId'>;
+
+function wrapHandler<H extends Handler>(handler: H, trust: boolean): H {
   const wrapped = function (this: unknown, call: InboundCall, ...rest: unknown[]) {
-    const inbound = inboundContext(call.metadata, call.getDeadline());
+    const inbound = inboundContext(call.metadata, call.getDeadline(), trust);
     return runInInboundContext(inbound, () => handler.call(this, call, ...rest));
   };
   return wrapped as H;
