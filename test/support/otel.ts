@@ -13,7 +13,9 @@ import {
 import {
   type CollectionResult,
   type DataPoint,
+  DataPointType,
   MeterProvider,
+  type MetricData,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
 import {
@@ -33,7 +35,23 @@ export interface TestTelemetry {
   reset(): void;
   /** Every data point of metric `name`, as { attributes, value } (value: sum, gauge or histogram). */
   metric(name: string): Promise<Array<{ attributes: Record<string, unknown>; value: unknown }>>;
+  /** Every instrument that has recorded something: name, unit, kind and attribute keys seen. */
+  instruments(): Promise<RecordedInstrument[]>;
   shutdown(): Promise<void>;
+}
+
+export interface RecordedInstrument {
+  readonly scope: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly kind: 'counter' | 'updown' | 'gauge' | 'histogram';
+  readonly attributeKeys: ReadonlySet<string>;
+}
+
+function kindOf(metric: MetricData): RecordedInstrument['kind'] {
+  if (metric.dataPointType === DataPointType.GAUGE) return 'gauge';
+  if (metric.dataPointType === DataPointType.SUM) return metric.isMonotonic ? 'counter' : 'updown';
+  return 'histogram';
 }
 
 export function installTestTelemetry(): TestTelemetry {
@@ -65,6 +83,22 @@ export function installTestTelemetry(): TestTelemetry {
           // The union of data point arrays has no common flatMap signature; widen it first.
           .flatMap((m): readonly DataPoint<unknown>[] => m.dataPoints)
           .map((point) => ({ attributes: point.attributes, value: point.value }))
+      );
+    },
+    async instruments() {
+      const { resourceMetrics }: CollectionResult = await reader.collect();
+      return resourceMetrics.scopeMetrics.flatMap((scope) =>
+        scope.metrics.map((m) => ({
+          scope: scope.scope.name,
+          name: m.descriptor.name,
+          unit: m.descriptor.unit,
+          kind: kindOf(m),
+          attributeKeys: new Set(
+            (m.dataPoints as readonly DataPoint<unknown>[]).flatMap((p) =>
+              Object.keys(p.attributes),
+            ),
+          ),
+        })),
       );
     },
     async shutdown() {
