@@ -55,8 +55,6 @@ export function inboundContext(
     deadline: deadlineMs(deadline),
   });
   metadata.set(METADATA_KEYS.correlationId, region.correlationId);
-  // Not an outbound hop: these describe the caller's attempt, not ours.
-  metadata.remove(METADATA_KEYS.attempt);
   const trace = propagation.extract(otelContext.active(), metadata, metadataGetter);
   return { region, trace };
 }

@@ -1,0 +1,9 @@
+// Original file: protos/shop.proto
+
+export interface GetStockRequest {
+  productId?: string;
+}
+
+export interface GetStockRequest__Output {
+  productId: string;
+}
