@@ -11,6 +11,7 @@
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
@@ -106,9 +107,12 @@ export function startTelemetry(options: { console: boolean }): Telemetry {
     spanProcessors,
     metricReaders,
     instrumentations: [
-      new HttpInstrumentation(),
-      new ExpressInstrumentation(),
-      new UndiciInstrumentation(),
+      new HttpInstrumentation(), // inbound server spans (and node:http clients)
+      new ExpressInstrumentation(), // route and middleware spans
+      new UndiciInstrumentation(), // one CLIENT span per attempt of @regionkit/fetch
+      // One CLIENT span per attempt of @regionkit/grpc, server spans for grpc-js servers. This
+      // example has no gRPC hop; test/otel-grpc-instrumentation.test.ts runs one.
+      new GrpcInstrumentation(),
     ],
   });
   sdk.start();
