@@ -20,6 +20,10 @@ export const GAMEDAY_DEFAULTS = {
   shiftMinCalls: 5,
   /** A run whose generator started fewer than this share of its planned calls is not trusted. */
   minLoadShare: 0.95,
+  /** Event-loop delay p99 (ms) above which the run is flagged: the harness was starved of CPU. */
+  stallP99Ms: 50,
+  /** A single event-loop stall (ms) longer than this flags the run too. */
+  stallMaxMs: 250,
   /** Live view refresh period (ms). */
   liveIntervalMs: 1_000,
   /** Unrecorded reads before time zero: this many one by one, then `rounds` × `concurrency` at once. */

@@ -16,13 +16,17 @@ import { createNaiveHttpClient } from './load/http-naive.js';
 import { createRegionkitHttpClient } from './load/http-regionkit.js';
 import type { RegionalLoadClient } from './load/load-client.js';
 import { ascending, percentile } from './metrics/percentile.js';
-import { RegionRecorder } from './metrics/region-recorder.js';
-import { type ClientKind, type RunSummary, summarize } from './metrics/summary.js';
+import type { IntervalCounts } from './metrics/region-recorder.js';
+import {
+  type BreakerTransition,
+  type ClientKind,
+  type RunSummary,
+  summarize,
+} from './metrics/summary.js';
 import { seededRandom } from './random.js';
 import { renderReport } from './report/html.js';
 import type { Scenario } from './scenario.js';
-import { World } from './world/world.js';
-import { WriteLedger } from './world/write-ledger.js';
+import { RemoteWorld } from './world/remote-world.js';
 
 export interface RunOptions {
   /** Writes summary.json and report.html here when given. */
@@ -79,14 +83,7 @@ async function runOnce(
   live: LiveView | false,
 ): Promise<RunSummary> {
   const seed = options.seed ?? GAMEDAY_DEFAULTS.seed;
-  const ledger = new WriteLedger();
-  const recorder = new RegionRecorder(scenario.regions.map((r) => r.name));
-  const world = await World.start({
-    scenario,
-    ledger,
-    random: seededRandom(seed * 7919),
-    observer: recorder,
-  });
+  const world = await RemoteWorld.start(scenario, seed, false);
   const clients: Partial<Record<WireProtocol, RegionalLoadClient>> = {};
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   let ticker: NodeJS.Timeout | undefined;
@@ -97,10 +94,14 @@ async function runOnce(
 
     await warmUp(clients, scenario.load.deadlineMs);
     const startedAt = performance.now();
-    recorder.start(startedAt);
-    world.scheduleFaults(startedAt);
+    const breakerTransitions: BreakerTransition[] = [];
+    clients.http?.onBreaker?.((region, state) =>
+      breakerTransitions.push({ tMs: Math.round(performance.now() - startedAt), region, state }),
+    );
+    world.schedule(startedAt);
     loopDelay.enable();
-    const progress = new Progress(scenario, recorder, clients);
+    const progress = new Progress(scenario, clients);
+    world.onInterval((counts, serverRequests) => progress.regions(counts, serverRequests));
     if (live) {
       ticker = setInterval(() => {
         live.update(progress.snapshot(title, (performance.now() - startedAt) / 1000));
@@ -123,16 +124,14 @@ async function runOnce(
       live.update(progress.snapshot(title, (performance.now() - startedAt) / 1000));
       live.finish();
     }
+    const observed = await world.finish();
     const summary = summarize({
       scenario,
       client,
       records,
-      recorder,
-      writes: {
-        applied: ledger.applied,
-        replayed: ledger.replayed,
-        duplicates: ledger.duplicateWrites,
-      },
+      recorder: observed.recorder,
+      breakerTransitions,
+      writes: observed.writes,
       eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
       eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e5) / 10,
     });
@@ -142,7 +141,7 @@ async function runOnce(
     clearInterval(ticker);
     loopDelay.disable();
     await Promise.all(Object.values(clients).map((c) => c?.close()));
-    await world.close();
+    world.kill();
   }
 }
 
@@ -171,16 +170,16 @@ async function warmUp(
 function buildHttpClient(
   scenario: Scenario,
   client: ClientKind,
-  world: World,
+  world: RemoteWorld,
   timeScale: number,
 ): RegionalLoadClient {
-  if (client === 'naive') return createNaiveHttpClient(world.region(scenario.local).httpOrigin);
+  if (client === 'naive') return createNaiveHttpClient(world.httpOrigin(scenario.local));
   return createRegionkitHttpClient({
     ...regionkitOptions(scenario, timeScale),
     regions: scenario.regions.map((r) => ({
       name: r.name,
       rttMs: r.rttMs,
-      origin: world.region(r.name).httpOrigin,
+      origin: world.httpOrigin(r.name),
     })),
   });
 }
@@ -188,19 +187,15 @@ function buildHttpClient(
 /** Running totals for the live view; per-second figures cover what completed since the last tick. */
 class Progress {
   readonly #scenario: Scenario;
-  readonly #recorder: RegionRecorder;
   readonly #clients: Partial<Record<WireProtocol, RegionalLoadClient>>;
   #calls = 0;
   #succeeded = 0;
   #recent: CallRecord[] = [];
+  #regionCounts: IntervalCounts = {};
+  #serverRequests = 0;
 
-  constructor(
-    scenario: Scenario,
-    recorder: RegionRecorder,
-    clients: Partial<Record<WireProtocol, RegionalLoadClient>>,
-  ) {
+  constructor(scenario: Scenario, clients: Partial<Record<WireProtocol, RegionalLoadClient>>) {
     this.#scenario = scenario;
-    this.#recorder = recorder;
     this.#clients = clients;
   }
 
@@ -210,10 +205,15 @@ class Progress {
     this.#recent.push(record);
   }
 
+  /** The world's latest second: arrivals and ok answers per region. */
+  regions(counts: IntervalCounts, serverRequests: number): void {
+    this.#regionCounts = counts;
+    this.#serverRequests = serverRequests;
+  }
+
   snapshot(title: string, elapsedS: number): LiveSnapshot {
     const recent = this.#recent;
     this.#recent = [];
-    const interval = this.#recorder.takeInterval();
     const ok = recent.filter((r) => r.ok);
     const breakers = Object.values(this.#clients)[0]?.breakers?.() ?? {};
     const tMs = elapsedS * 1000;
@@ -226,10 +226,10 @@ class Progress {
       calls: this.#calls,
       succeeded: this.#succeeded,
       p99Ms: p99(recent),
-      amplification: this.#calls ? this.#recorder.serverRequests / this.#calls : 0,
+      amplification: this.#calls ? this.#serverRequests / this.#calls : 0,
       regions: this.#scenario.regions.map((region) => {
         const served = ok.filter((r) => r.servedBy === region.name);
-        const seen = interval.get(region.name) ?? { arrivals: 0, ok: 0 };
+        const seen = this.#regionCounts[region.name] ?? { arrivals: 0, ok: 0 };
         return {
           region: region.name,
           local: region.name === this.#scenario.local,
@@ -258,5 +258,6 @@ export function verdictLine(summary: RunSummary): string {
     `loadAmplification ${summary.loadAmplification}, duplicateWrites ${summary.duplicateWrites}, ` +
     `timeToShiftMs ${summary.timeToShiftMs ?? '—'}, timeToRecoverMs ${summary.timeToRecoverMs ?? '—'}`;
   const why = summary.violations.map((v) => `\n  ✗ ${v}`).join('');
-  return `${head} ${summary.scenario} [${summary.client}]: ${figures}${why}`;
+  const warnings = summary.harness.warnings.map((w) => `\n  ! ${w}`).join('');
+  return `${head} ${summary.scenario} [${summary.client}]: ${figures}${why}${warnings}`;
 }

@@ -53,6 +53,9 @@ export function createRegionkitHttpClient(options: RegionalFetchOptions): Region
       ),
     breakers: () =>
       Object.fromEntries(fetch.client.status().regions.map((r) => [r.region, r.breaker])),
+    onBreaker: (listener) => {
+      fetch.client.on('breaker', (event) => listener(event.region, event.state));
+    },
     close: () => fetch.close(),
   };
 }

@@ -35,6 +35,8 @@ export interface RegionalLoadClient {
   write(key: string, body: WriteBody, call: CallSpec): Promise<LoadOutcome>;
   /** Breaker state per region, when the client has breakers (for the live view only). */
   breakers?(): Readonly<Record<string, string>>;
+  /** Calls `listener` on every breaker transition (shown in the report, never counted). */
+  onBreaker?(listener: (region: string, state: string) => void): void;
   close(): Promise<void>;
 }
 

@@ -57,6 +57,14 @@ export interface ShiftDetail {
   readonly recovered: boolean;
 }
 
+/** A breaker transition as the client reported it: explains the charts, never counted. */
+export interface BreakerTransition {
+  /** ms since the load started. */
+  readonly tMs: number;
+  readonly region: string;
+  readonly state: string;
+}
+
 export interface RunSummary {
   readonly scenario: string;
   readonly description: string;
@@ -92,6 +100,8 @@ export interface RunSummary {
   readonly pass: boolean;
   readonly violations: readonly string[];
   readonly faults: readonly Fault[];
+  /** The client's breaker transitions (regionkit only): its own view, for reading the charts. */
+  readonly breakerTransitions: readonly BreakerTransition[];
   readonly harness: {
     /** rps × durationS. */
     readonly plannedCalls: number;
@@ -109,6 +119,7 @@ export interface SummaryInput {
   readonly client: ClientKind;
   readonly records: readonly CallRecord[];
   readonly recorder: RegionRecorder;
+  readonly breakerTransitions?: readonly BreakerTransition[];
   readonly writes: {
     readonly applied: number;
     readonly replayed: number;
@@ -149,9 +160,14 @@ export function summarize(input: SummaryInput): RunSummary {
   const { timeToShiftMs, timeToRecoverMs, shift } = shiftTimes(scenario, successes);
   const plannedCalls = Math.round(scenario.load.rps * scenario.durationS);
   const warnings = [...recorder.harnessErrors];
-  if (input.eventLoopDelayP99Ms > 50) {
+  if (
+    input.eventLoopDelayP99Ms > GAMEDAY_DEFAULTS.stallP99Ms ||
+    input.eventLoopDelayMaxMs > GAMEDAY_DEFAULTS.stallMaxMs
+  ) {
     warnings.push(
-      `the harness's event loop lagged (p99 ${input.eventLoopDelayP99Ms} ms): latencies include that lag; lower load.rps`,
+      `the harness itself stalled (event-loop delay p99 ${input.eventLoopDelayP99Ms} ms, max ${input.eventLoopDelayMaxMs} ms): ` +
+        "the client's timers fired late, so timeouts and failures may be the machine's fault, not the regions'; " +
+        'rerun on a quieter machine or lower load.rps',
     );
   }
   const base = {
@@ -193,6 +209,7 @@ export function summarize(input: SummaryInput): RunSummary {
     failureReasons: countBy(failures, (r) => r.status),
     expect: scenario.expect,
     faults: scenario.faults,
+    breakerTransitions: input.breakerTransitions ?? [],
     harness: {
       plannedCalls,
       eventLoopDelayP99Ms: input.eventLoopDelayP99Ms,
@@ -268,7 +285,8 @@ export function checkExpectations(summary: Measured, expect: Expectations): stri
  * 1-s window (sliding by 100 ms) in which ≥ 95% of the successful calls that started in it were
  * answered by another region. timeToRecoverMs: from the end of the disruption to the first
  * such window in which ≥ 95% were answered by the local region again. A window needs at least
- * 5 successful calls to count. Both null when the local region was never disrupted.
+ * 5 successful calls to count. Both null when the local region was never disrupted;
+ * timeToShiftMs is also null under a partition (no region could take the traffic).
  */
 export function shiftTimes(
   scenario: Scenario,
@@ -293,7 +311,10 @@ export function shiftTimes(
   }
   const sorted = [...successes].sort((a, b) => a.startMs - b.startMs);
   const runEndMs = scenario.durationS * 1000;
-  const shifted = firstWindow(sorted, window.startMs, window.endMs, (r) => r.servedBy !== local);
+  // When every region is down there is nowhere to shift to: only the recovery is measured.
+  const shifted = window.everywhere
+    ? null
+    : firstWindow(sorted, window.startMs, window.endMs, (r) => r.servedBy !== local);
   const recovered = firstWindow(sorted, window.endMs, runEndMs, (r) => r.servedBy === local);
   return {
     timeToShiftMs: shifted,

@@ -6,7 +6,15 @@
 import { describeFault } from '../faults.js';
 import type { RunSummary } from '../metrics/summary.js';
 import type { GameDaySummary } from '../run.js';
-import { escapeXml as esc, legend, niceMax, renderChart, type Series, type Shade } from './svg.js';
+import {
+  escapeXml as esc,
+  legend,
+  type Marker,
+  niceMax,
+  renderChart,
+  type Series,
+  type Shade,
+} from './svg.js';
 
 const REGION_COLORS = [
   '#2563eb',
@@ -84,19 +92,29 @@ export function renderReport(summary: GameDaySummary): string {
         values: run.timeline.map((p) => p.calls),
       },
     ];
+    const markers: Marker[] = run.breakerTransitions.map((t) => ({
+      atS: t.tMs / 1000,
+      color: color(t.region),
+      filled: t.state === 'open',
+      label: `${t.region} breaker ${t.state} at ${(t.tMs / 1000).toFixed(1)} s (client's view)`,
+    }));
+    const markerNote = markers.length
+      ? `<p class="note">▼ breaker opened, ▽ half-open or closed, as the client reported it (colour = region).</p>`
+      : '';
     const chart = (
       title: string,
       yMax: number,
       yFormat: (v: number) => string,
       series: Series[],
       stacked = false,
+      note = '',
     ) =>
-      `<figure>${renderChart({ title, width, height, durationS, yMax, yFormat, series, shades, stacked })}${legend(series)}</figure>`;
+      `<figure>${renderChart({ title, width, height, durationS, yMax, yFormat, series, shades, stacked, markers: stacked ? markers : [] })}${legend(series)}${note}</figure>`;
     return `<section class="run">
 <h2>${esc(who)} <span class="${run.pass ? 'pass' : 'fail'}">${run.pass ? 'PASS' : 'FAIL'}</span></h2>
 ${chart('Success rate per second (calls by start time)', 1, pctTick, successSeries)}
 ${chart('p99 latency per second (ms)', p99Max, (v) => `${Math.round(v)}`, p99Series)}
-${chart('Traffic share: who answered the successful calls', 1, pctTick, shareSeries, true)}
+${chart('Traffic share: who answered the successful calls', 1, pctTick, shareSeries, true, markerNote)}
 ${chart('Attempts arriving at each region per second (load on the servers)', arrivalsMax, (v) => `${Math.round(v)}`, arrivalSeries)}
 </section>`;
   };
@@ -132,12 +150,15 @@ function faultList(summary: GameDaySummary): string {
 }
 
 function verdictBlock(summary: GameDaySummary): string {
+  const warnings = summary.harness.warnings.length
+    ? `<div class="verdict warn"><ul>${summary.harness.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></div>`
+    : '';
   if (summary.violations.length === 0) {
-    return `<p class="verdict pass">Every expectation met: ${esc(expectText(summary))}.</p>`;
+    return `<p class="verdict pass">Every expectation met: ${esc(expectText(summary))}.</p>${warnings}`;
   }
   return `<div class="verdict fail"><p>Unmet expectations:</p><ul>${summary.violations
     .map((v) => `<li>${esc(v)}</li>`)
-    .join('')}</ul></div>`;
+    .join('')}</ul></div>${warnings}`;
 }
 
 function expectText(summary: RunSummary): string {
@@ -220,6 +241,11 @@ function summaryTable(runs: readonly RunSummary[]): string {
             .join(', ') || '—',
         ),
     ],
+    ['breaker transitions (client)', (r) => esc(breakerText(r))],
+    [
+      'harness warnings',
+      (r) => (r.harness.warnings.length ? r.harness.warnings.map(esc).join('<br>') : 'none'),
+    ],
     [
       'unmet expectations',
       (r) => (r.violations.length ? r.violations.map(esc).join('<br>') : 'none'),
@@ -234,6 +260,14 @@ function summaryTable(runs: readonly RunSummary[]): string {
         `<tr><th>${esc(label)}</th>${runs.map((r) => `<td>${cell(r)}</td>`).join('')}</tr>`,
     )
     .join('')}</tbody></table>`;
+}
+
+function breakerText(run: RunSummary): string {
+  if (run.client === 'naive') return '— (no breakers)';
+  const shown = run.breakerTransitions.slice(0, 12);
+  const text = shown.map((t) => `${t.region} ${t.state} ${(t.tMs / 1000).toFixed(1)} s`).join(', ');
+  const more = run.breakerTransitions.length - shown.length;
+  return (text || 'none') + (more > 0 ? `, and ${more} more` : '');
 }
 
 function shiftText(value: number | null, needed: boolean, missing: string): string {
@@ -284,7 +318,9 @@ h2{font-size:17px;margin:18px 0 8px}
 .verdict{margin:8px 0;padding:8px 12px;border-radius:6px}
 .verdict.pass{background:#dcfce7;font-weight:600}
 .verdict.fail{background:#fee2e2;color:#7f1d1d}
+.verdict.warn{background:#fef3c7;color:#78350f}
 .verdict p{margin:0}
+.note{font-size:12px;color:#4b5563;margin:2px 0 0}
 .verdict ul{margin:4px 0 0;padding-left:20px}
 table{border-collapse:collapse;background:#fff;margin:8px 0 16px;width:100%}
 th,td{border:1px solid #e5e7eb;padding:5px 10px;text-align:left;vertical-align:top}

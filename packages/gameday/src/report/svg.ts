@@ -17,6 +17,15 @@ export interface Shade {
   readonly label: string;
 }
 
+/** A moment to mark on the chart, e.g. a breaker transition. */
+export interface Marker {
+  readonly atS: number;
+  readonly color: string;
+  /** Filled triangle when true (e.g. breaker opened), hollow otherwise. */
+  readonly filled: boolean;
+  readonly label: string;
+}
+
 export interface ChartSpec {
   readonly title: string;
   readonly width: number;
@@ -29,6 +38,7 @@ export interface ChartSpec {
   readonly shades: readonly Shade[];
   /** Stack the series as areas (shares that add up to yMax). */
   readonly stacked?: boolean;
+  readonly markers?: readonly Marker[];
 }
 
 const PAD = { left: 52, right: 12, top: 26, bottom: 34 };
@@ -95,6 +105,15 @@ export function renderChart(spec: ChartSpec): string {
       `<rect x="${f(x0)}" y="${PAD.top}" width="${f(Math.max(1, x1 - x0))}" height="${plotH}" class="fault"><title>${escapeXml(shade.label)}</title></rect>`,
       `<line x1="${f(x0)}" x2="${f(x0)}" y1="${PAD.top}" y2="${PAD.top + plotH}" class="fault-edge"/>`,
       `<line x1="${f(x1)}" x2="${f(x1)}" y1="${PAD.top}" y2="${PAD.top + plotH}" class="fault-edge"/>`,
+    );
+  }
+  for (const marker of spec.markers ?? []) {
+    const mx = x(marker.atS);
+    const top = PAD.top;
+    parts.push(
+      `<g class="marker"><title>${escapeXml(marker.label)}</title>`,
+      `<line x1="${f(mx)}" x2="${f(mx)}" y1="${top}" y2="${top + plotH}" stroke="${marker.color}" stroke-width="1" stroke-dasharray="1 3"/>`,
+      `<polygon points="${f(mx - 5)},${top - 9} ${f(mx + 5)},${top - 9} ${f(mx)},${top - 1}" fill="${marker.filled ? marker.color : '#fff'}" stroke="${marker.color}" stroke-width="1.5"/></g>`,
     );
   }
   parts.push('</svg>');

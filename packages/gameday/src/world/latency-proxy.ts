@@ -89,7 +89,7 @@ class ProxiedConnection {
     this.#proxy = proxy;
     this.#client = client;
     this.#counter = counter;
-    this.#notBefore = performance.now() + proxy.rttMs;
+    this.#notBefore = performance.now() + proxy.roundTripMs;
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.#fromClient(chunk));
     client.on('end', () => this.#toServer.push(this.#arrival(), () => this.#upstream?.end()));
@@ -185,9 +185,14 @@ export class LatencyProxy {
     return this.#condition;
   }
 
-  /** One-way delay now (ms): half the round trip, latency faults included. */
+  /** Round trip now (ms), latency faults included. */
+  get roundTripMs(): number {
+    return this.rttMs + this.#condition.addMs;
+  }
+
+  /** One-way delay now (ms): half the round trip. */
   get oneWayMs(): number {
-    return (this.rttMs + this.#condition.addMs) / 2;
+    return this.roundTripMs / 2;
   }
 
   async listen(): Promise<number> {
