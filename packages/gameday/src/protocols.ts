@@ -1,7 +1,7 @@
 import type { Protocol } from './scenario.js';
 
-/** Protocols the harness can drive load over today. */
-export const SUPPORTED_PROTOCOLS: readonly Protocol[] = ['http'];
+/** Protocols the harness can drive load over: HTTP (@regionkit/fetch) and gRPC (@regionkit/grpc). */
+export const SUPPORTED_PROTOCOLS: readonly Protocol[] = ['http', 'grpc', 'mixed'];
 
-export const UNSUPPORTED_PROTOCOL_WHY =
-  'gRPC adapter not available yet (@regionkit/grpc does not export createRegionalGrpcClient); use "http"';
+/** Shown if a protocol is listed in scenarios but its adapter is missing from this build. */
+export const UNSUPPORTED_PROTOCOL_WHY = 'its adapter is not available in this build; use "http"';

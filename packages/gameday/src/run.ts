@@ -12,6 +12,8 @@ import { GAMEDAY_DEFAULTS } from './defaults.js';
 import { describeFault, hitsRegion } from './faults.js';
 import { type LiveSnapshot, LiveView } from './live-view.js';
 import { type CallRecord, generateLoad, type WireProtocol } from './load/generator.js';
+import { createNaiveGrpcClient } from './load/grpc-naive.js';
+import { createRegionkitGrpcClient } from './load/grpc-regionkit.js';
 import { createNaiveHttpClient } from './load/http-naive.js';
 import { createRegionkitHttpClient } from './load/http-regionkit.js';
 import type { RegionalLoadClient } from './load/load-client.js';
@@ -83,21 +85,32 @@ async function runOnce(
   live: LiveView | false,
 ): Promise<RunSummary> {
   const seed = options.seed ?? GAMEDAY_DEFAULTS.seed;
-  const world = await RemoteWorld.start(scenario, seed, false);
+  const protocols = wireProtocols(scenario);
+  const world = await RemoteWorld.start(scenario, seed, protocols.includes('grpc'));
   const clients: Partial<Record<WireProtocol, RegionalLoadClient>> = {};
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   let ticker: NodeJS.Timeout | undefined;
   try {
-    clients.http = buildHttpClient(scenario, client, world, options.sdkTimeScale ?? 1);
+    const timeScale = options.sdkTimeScale ?? 1;
+    if (protocols.includes('http'))
+      clients.http = buildHttpClient(scenario, client, world, timeScale);
+    if (protocols.includes('grpc'))
+      clients.grpc = buildGrpcClient(scenario, client, world, timeScale);
     const title = `gameday ${scenario.name} [${client}, ${scenario.load.protocol}]`;
     if (live) live.message(`\n${title}: ${scenario.description}`);
 
     await warmUp(clients, scenario.load.deadlineMs);
     const startedAt = performance.now();
     const breakerTransitions: BreakerTransition[] = [];
-    clients.http?.onBreaker?.((region, state) =>
-      breakerTransitions.push({ tMs: Math.round(performance.now() - startedAt), region, state }),
-    );
+    for (const [protocol, loadClient] of Object.entries(clients)) {
+      loadClient?.onBreaker?.((region, state) =>
+        breakerTransitions.push({
+          tMs: Math.round(performance.now() - startedAt),
+          region,
+          state: protocols.length > 1 ? `${state} (${protocol})` : state,
+        }),
+      );
+    }
     world.schedule(startedAt);
     loopDelay.enable();
     const progress = new Progress(scenario, clients);
@@ -143,6 +156,28 @@ async function runOnce(
     await Promise.all(Object.values(clients).map((c) => c?.close()));
     world.kill();
   }
+}
+
+function wireProtocols(scenario: Scenario): WireProtocol[] {
+  const { protocol } = scenario.load;
+  return protocol === 'mixed' ? ['http', 'grpc'] : [protocol];
+}
+
+function buildGrpcClient(
+  scenario: Scenario,
+  client: ClientKind,
+  world: RemoteWorld,
+  timeScale: number,
+): RegionalLoadClient {
+  if (client === 'naive') return createNaiveGrpcClient(world.grpcTarget(scenario.local));
+  return createRegionkitGrpcClient({
+    ...regionkitOptions(scenario, timeScale),
+    regions: scenario.regions.map((r) => ({
+      name: r.name,
+      rttMs: r.rttMs,
+      target: world.grpcTarget(r.name),
+    })),
+  });
 }
 
 /**

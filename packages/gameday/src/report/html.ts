@@ -95,7 +95,7 @@ export function renderReport(summary: GameDaySummary): string {
     const markers: Marker[] = run.breakerTransitions.map((t) => ({
       atS: t.tMs / 1000,
       color: color(t.region),
-      filled: t.state === 'open',
+      filled: t.state.startsWith('open'),
       label: `${t.region} breaker ${t.state} at ${(t.tMs / 1000).toFixed(1)} s (client's view)`,
     }));
     const markerNote = markers.length

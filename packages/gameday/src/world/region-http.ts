@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { regionkit } from '@regionkit/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { RegionCondition } from '../faults.js';
 import { type AnswerKind, injectedAnswer } from './region-faults.js';
@@ -29,10 +30,17 @@ export function createRegionApp(ctx: RegionServerContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-
+  // Every answer names its region and is counted, whoever gives it.
   app.use((_req: Request, res: Response, next: NextFunction) => {
     res.set(SERVED_BY_HEADER, ctx.region);
     res.on('finish', () => ctx.answered(answerKind(res.statusCode)));
+    next();
+  });
+  // Correlation IDs and inbound deadlines as a real regionkit service has them. No load
+  // shedding: every region shares this process, so its event loop is nobody's own load.
+  app.use(regionkit({ region: ctx.region, shedding: false }));
+
+  app.use((_req: Request, res: Response, next: NextFunction) => {
     const injected = injectedAnswer(ctx.condition(), ctx.random);
     if (injected?.kind === 'throttle') {
       res.set('retry-after', String(injected.retryAfterS));

@@ -25,13 +25,14 @@ async function handle(message: ToWorld): Promise<void> {
     case 'start': {
       const { scenario, seed } = message;
       recorder = new RegionRecorder(scenario.regions.map((r) => r.name));
-      if (message.grpc) throw new Error('gRPC regions are not available yet');
+      const grpc = message.grpc ? (await import('./region-grpc.js')).startRegionGrpc : undefined;
       world = await World.start({
         scenario,
         ledger,
         // Its own stream, so injected errors do not shift the load generator's draws.
         random: seededRandom(seed * 7919),
         observer: recorder,
+        ...(grpc ? { grpc } : {}),
       });
       const endpoints: Record<string, RegionEndpoints> = {};
       for (const region of world.regions.values()) {

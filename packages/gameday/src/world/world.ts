@@ -8,7 +8,7 @@ import { changePoints, conditionAt, HEALTHY, type RegionCondition } from '../fau
 import type { Scenario } from '../scenario.js';
 import { LatencyProxy } from './latency-proxy.js';
 import type { AnswerKind } from './region-faults.js';
-import { createRegionApp, listenHttp } from './region-http.js';
+import { createRegionApp, listenHttp, type RegionServerContext } from './region-http.js';
 import type { WriteLedger } from './write-ledger.js';
 
 /** Receives what the regions observe, as it happens. */
@@ -27,13 +27,9 @@ interface Endpoint {
 }
 
 /** A region's gRPC service; provided by the gRPC module when the scenario uses gRPC. */
-export type GrpcRegionFactory = (ctx: {
-  readonly region: string;
-  readonly ledger: WriteLedger;
-  readonly random: () => number;
-  condition(): RegionCondition;
-  answered(kind: AnswerKind): void;
-}) => Promise<{ port: number; close(): Promise<void> }>;
+export type GrpcRegionFactory = (
+  ctx: RegionServerContext,
+) => Promise<{ port: number; close(): Promise<void> }>;
 
 export class Region {
   readonly name: string;
