@@ -138,6 +138,25 @@ describe('@regionkit/grpc correlation ID and metadata', () => {
     expect(metadata.getMap()).toEqual({ 'x-tenant': 'acme' });
   });
 
+  it('sends the priority of the call or the ambient context, on unary calls and streams', async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+
+    await greeter.sayHello({ name: 'a' }, { priority: 'sheddable' });
+    await runInContext({ priority: 'critical' }, () => greeter.sayHello({ name: 'b' }));
+    await greeter.sayHello({ name: 'c' });
+    const upload = greeter.upload({ priority: 'critical' });
+    upload.end();
+    await upload.response;
+
+    expect(regions.east.arrivals.map((a) => a.metadata['x-regionkit-priority'])).toEqual([
+      'sheddable',
+      'critical',
+      undefined,
+      'critical',
+    ]);
+  });
+
   it('stamps plain grpc-js clients too, with regionkitClientInterceptor', async () => {
     regions = await startRegions();
     const client = new testing.Greeter(regions.east.target, grpc.credentials.createInsecure(), {

@@ -25,12 +25,13 @@ export function stampOf(
   idempotencyKey: string | undefined,
   trace: Context,
   number?: number,
+  priority: Priority = currentContext()?.priority ?? 'default',
 ): AttemptStamp {
   return {
     correlationId,
     number,
     idempotencyKey,
-    priority: currentContext()?.priority ?? 'default',
+    priority,
     injectTraceContext: (carrier, setter) => propagation.inject(trace, carrier, setter),
   };
 }

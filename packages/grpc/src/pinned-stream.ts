@@ -52,7 +52,13 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
   const region = pickRegion(parts, options.excludedRegions);
   const ambient = currentContext();
   const correlationId = ambient?.correlationId ?? newCorrelationId();
-  const stamp = stampOf(correlationId, options.idempotencyKey, context.active(), 1);
+  const stamp = stampOf(
+    correlationId,
+    options.idempotencyKey,
+    context.active(),
+    1,
+    options.priority ?? ambient?.priority,
+  );
   const deadlineMs = options.deadlineMs ?? method.deadlineMs;
   const ownDeadline = deadlineMs !== undefined ? Date.now() + deadlineMs : Infinity;
   return {
