@@ -8,6 +8,11 @@ export const GAMEDAY_DEFAULTS = {
   retryAfterS: 1,
   /** How often the load generator's timer starts the calls that are due (ms). */
   loadTickMs: 5,
+  /**
+   * The generator aborts a call this long after its deadline (ms). The client's own deadline
+   * fires first and its error says so; an abort by the generator means the client overran it.
+   */
+  abortGraceMs: 100,
   /** After the last call started, how long the run waits for stragglers beyond their deadline (ms). */
   drainGraceMs: 1_000,
   /** Resolution of timeToShiftMs / timeToRecoverMs: the 1-s window slides by this step (ms). */

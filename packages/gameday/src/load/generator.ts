@@ -57,7 +57,10 @@ export async function generateLoad(plan: LoadPlan): Promise<CallRecord[]> {
     const startMs = now();
     inflight.set(seq, { startMs, kind, protocol });
     plan.onStart?.(seq);
-    const call = { signal: AbortSignal.timeout(plan.deadlineMs), deadlineMs: plan.deadlineMs };
+    const call = {
+      signal: AbortSignal.timeout(plan.deadlineMs + GAMEDAY_DEFAULTS.abortGraceMs),
+      deadlineMs: plan.deadlineMs,
+    };
     const outcome: Promise<LoadOutcome> =
       kind === 'write'
         ? client.write(

@@ -36,6 +36,8 @@ export interface RenderedReport {
   /** Number of SVG charts and how many have drawn data (polylines or polygons). */
   readonly charts: number;
   readonly chartsWithData: number;
+  /** Labels of the key-figure cards fully visible without scrolling. */
+  readonly firstScreen: readonly string[];
 }
 
 /** Opens `htmlPath`, checks what it loads, and writes a screenshot of the first screen to `pngPath`. */
@@ -68,6 +70,14 @@ export async function renderReportInChromium(
     });
     await page.goto(url, { waitUntil: 'load' });
     await page.screenshot({ path: pngPath, fullPage: options.fullPage ?? false });
+    const viewport = page.viewportSize() ?? { width: 0, height: 0 };
+    const firstScreen: string[] = [];
+    for (const label of await page.locator('.card .label').all()) {
+      const box = await label.boundingBox();
+      if (box && box.y >= 0 && box.y + box.height <= viewport.height) {
+        firstScreen.push(((await label.textContent()) ?? '').trim());
+      }
+    }
     return {
       externalRequests,
       consoleErrors,
@@ -75,6 +85,7 @@ export async function renderReportInChromium(
       heading: (await page.textContent('h1')) ?? '',
       charts: await page.locator('svg').count(),
       chartsWithData: await page.locator('svg:has(polyline, polygon)').count(),
+      firstScreen,
     };
   } finally {
     await browser.close();

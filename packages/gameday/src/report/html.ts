@@ -65,12 +65,17 @@ export function renderReport(summary: GameDaySummary): string {
         color: RUN_COLORS[run.client],
         values: run.timeline.map((p) => p.p99Ms),
       },
-      {
-        name: 'deadline',
-        color: '#6b7280',
-        dashed: true,
-        values: run.timeline.map(() => run.deadlineMs),
-      },
+      // The deadline only when it fits the scale: clamped to the top it would mislead.
+      ...(run.deadlineMs <= p99Max
+        ? [
+            {
+              name: 'deadline',
+              color: '#6b7280',
+              dashed: true,
+              values: run.timeline.map(() => run.deadlineMs),
+            },
+          ]
+        : []),
     ];
     const shareSeries: Series[] = regions.map((region) => ({
       name: region,
