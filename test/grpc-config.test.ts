@@ -126,6 +126,13 @@ describe('@regionkit/grpc configuration errors name the field and the fix', () =
     }).close();
   });
 
+  it('rejects an unknown tracePropagation mode', () => {
+    const error = configError(() =>
+      createRegionalGrpcClient(testing.Greeter, { ...base, tracePropagation: 'yes' as never }),
+    );
+    expect(error.field).toBe('tracePropagation');
+  });
+
   it('rejects something that is not a client constructor', () => {
     const error = configError(() =>
       createRegionalGrpcClient(testing as never, { ...base, methods: {} }),

@@ -30,24 +30,36 @@ describe('@regionkit/grpc failover across three regions', () => {
       }
     };
     const servedBy: string[] = [];
+    const failed: unknown[] = [];
     const worker = async () => {
       while (started < total) {
         const n = started++;
-        const reply = await greeter.sayHello({ name: `call-${n}` });
-        servedBy[n] = reply.region;
+        try {
+          servedBy[n] = (await greeter.sayHello({ name: `call-${n}` })).region;
+        } catch (error) {
+          failed.push(error);
+        }
       }
     };
     await Promise.all(Array.from({ length: 6 }, worker));
+    const story = JSON.stringify({ startedBeforeKill, reasons, servedBy });
 
+    expect(failed, story).toEqual([]);
     expect(servedBy.filter(Boolean)).toHaveLength(total);
     // Calls started after the kill were all served by the nearest backup, none by the farther.
-    expect(new Set(servedBy.slice(startedBeforeKill))).toEqual(new Set(['us-west']));
-    expect(regions.eu.count()).toBe(0);
+    expect(new Set(servedBy.slice(startedBeforeKill)), story).toEqual(new Set(['us-west']));
+    expect(regions.eu.count(), story).toBe(0);
     // The calls cut off mid-handler were resent (idempotent); later ones never reached us-east.
     // (how a cut-off call is reported depends on timing: reset, cancelled, or dropped).
     const ambiguous = new Set(['cancelled-by-peer', 'stream-reset', 'unavailable']);
-    expect(reasons.some((r) => ambiguous.has(r))).toBe(true);
-    expect(reasons.some((r) => r === 'connect-failed' || r === 'stream-refused')).toBe(true);
+    expect(
+      reasons.some((r) => ambiguous.has(r)),
+      story,
+    ).toBe(true);
+    expect(
+      reasons.some((r) => r === 'connect-failed' || r === 'stream-refused'),
+      story,
+    ).toBe(true);
     // Each arrival in us-west is one call served there: nothing was sent to it twice.
     const eastServed = servedBy.filter((r) => r === 'us-east').length;
     expect(eastServed).toBeLessThan(killAtArrival);

@@ -103,6 +103,28 @@ describe('@regionkit/grpc trace context', () => {
     expect(handler?.parentSpanContext?.spanId).toBe(byRegion.get('us-west')?.spanContext().spanId);
   });
 
+  it("drops a traceparent in the caller's metadata; tracePropagation 'off' sends none", async () => {
+    regions = await startTracedRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    using silent = createRegionalGrpcClient(testing.Greeter, {
+      ...clientOptions(regions),
+      tracePropagation: 'off',
+    });
+    const forwarded = new grpc.Metadata();
+    forwarded.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+
+    const root = await tracer.startActiveSpan('request', async (span) => {
+      await greeter.sayHello({ name: 'a' }, { metadata: forwarded });
+      await silent.sayHello({ name: 'b' }, { metadata: forwarded });
+      span.end();
+      return span.spanContext();
+    });
+
+    const [ours, none] = regions.east.arrivals;
+    expect(parent(ours?.metadata.traceparent).traceId).toBe(root.traceId);
+    expect(none?.metadata.traceparent).toBeUndefined();
+  });
+
   it('carries the active trace on streams too', async () => {
     regions = await startTracedRegions();
     using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));

@@ -58,6 +58,7 @@ export function createRegionalGrpcClient<C extends ServiceClientConstructorLike>
       resolved.core.preferredRegions ?? [],
     ),
     interceptors: resolved.interceptors,
+    tracePropagation: resolved.tracePropagation,
   };
 
   const regional: Record<string | symbol, unknown> = {};

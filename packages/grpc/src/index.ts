@@ -1,7 +1,7 @@
 export { classifyGrpc, classifyStatus, isServiceError, retryPushback } from './classify.js';
 export { createRegionalGrpcClient } from './client.js';
 export { type GrpcStopReason, isRegionalGrpcError, RegionalGrpcError } from './errors.js';
-export { regionkitClientInterceptor } from './interceptor.js';
+export { regionkitClientInterceptor, type TracePropagation } from './interceptor.js';
 export { METADATA_KEYS, metadataGetter, metadataSetter } from './metadata.js';
 export { GRPC_DEFAULTS, type ServiceClientConstructorLike } from './options.js';
 export {

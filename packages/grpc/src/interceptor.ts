@@ -3,6 +3,14 @@ import { type Context, context, propagation, type TextMapSetter } from '@opentel
 import { currentContext, newCorrelationId, type Priority } from '@regionkit/core';
 import { METADATA_KEYS, metadataSetter } from './metadata.js';
 
+/**
+ * Who writes trace context: `auto` leaves an attempt's trace context alone when it is already
+ * there when regionkit's interceptor runs (an instrumentation such as
+ * @opentelemetry/instrumentation-grpc put it there for its own CLIENT span), `always` writes
+ * regionkit's over it, `off` never writes.
+ */
+export type TracePropagation = 'auto' | 'always' | 'off';
+
 /** What one attempt stamps on its request metadata. */
 export interface AttemptStamp {
   /** Already validated (it comes from the core context). */
@@ -41,7 +49,11 @@ export function stampOf(
  * after every user interceptor, so none of them can change what goes on the wire; `set`
  * replaces any value the caller put in the same keys.
  */
-export function stampMetadata(metadata: Metadata, stamp: AttemptStamp): void {
+export function stampMetadata(
+  metadata: Metadata,
+  stamp: AttemptStamp,
+  tracePropagation: TracePropagation = 'auto',
+): void {
   metadata.set(METADATA_KEYS.correlationId, stamp.correlationId);
   if (stamp.number !== undefined) metadata.set(METADATA_KEYS.attempt, String(stamp.number));
   if (stamp.idempotencyKey !== undefined) {
@@ -52,15 +64,35 @@ export function stampMetadata(metadata: Metadata, stamp: AttemptStamp): void {
   else metadata.remove(METADATA_KEYS.priority);
   // Through the API only: whichever propagator the application registered (W3C by default in
   // the SDK) writes traceparent/tracestate. Without an SDK this is a no-op.
-  stamp.injectTraceContext(metadata, metadataSetter);
+  if (tracePropagation === 'always' || (tracePropagation === 'auto' && !hasTrace(metadata))) {
+    stamp.injectTraceContext(metadata, metadataSetter);
+  }
+}
+
+/** Whether `metadata` holds any key the registered propagator writes. */
+function hasTrace(metadata: Metadata): boolean {
+  return propagation.fields().some((key) => metadata.get(key).length > 0);
+}
+
+/**
+ * Removes the registered propagator's keys from a copy of the caller's metadata: trace context
+ * is regionkit's (or an instrumentation's) to write, and a forwarded inbound `traceparent` would
+ * name the wrong parent.
+ */
+export function dropTraceContext(metadata: Metadata): Metadata {
+  for (const key of propagation.fields()) metadata.remove(key);
+  return metadata;
 }
 
 /** The interceptor of one attempt of a regional call. */
-export function attemptInterceptor(stamp: AttemptStamp): Interceptor {
+export function attemptInterceptor(
+  stamp: AttemptStamp,
+  tracePropagation: TracePropagation = 'auto',
+): Interceptor {
   return (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        stampMetadata(metadata, stamp);
+        stampMetadata(metadata, stamp, tracePropagation);
         next(metadata, listener);
       },
     });

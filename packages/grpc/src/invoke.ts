@@ -1,6 +1,11 @@
 import { type Client, type Interceptor, Metadata } from '@grpc/grpc-js';
 import type { CallOptions as CoreCallOptions, RegionalClient } from '@regionkit/core';
-import { type AttemptStamp, attemptInterceptor } from './interceptor.js';
+import {
+  type AttemptStamp,
+  attemptInterceptor,
+  dropTraceContext,
+  type TracePropagation,
+} from './interceptor.js';
 import type { ResolvedMethod } from './options.js';
 import type { RegionalCallOptions } from './types.js';
 
@@ -13,6 +18,7 @@ export interface ClientParts {
   /** Region names, local first, then failover order. */
   readonly failoverOrder: readonly string[];
   readonly interceptors: readonly Interceptor[];
+  readonly tracePropagation: TracePropagation;
 }
 
 /** `greeter/SayHello`, for error messages. */
@@ -20,9 +26,9 @@ export function where(parts: ClientParts, method: ResolvedMethod): string {
   return `${parts.service}/${method.name}`;
 }
 
-/** A fresh copy of the caller's metadata for one attempt: interceptors may modify it. */
+/** A fresh copy of the caller's metadata for one attempt (interceptors may modify it). */
 export function attemptMetadata(options: RegionalCallOptions): Metadata {
-  return options.metadata ? options.metadata.clone() : new Metadata();
+  return options.metadata ? dropTraceContext(options.metadata.clone()) : new Metadata();
 }
 
 /** Client-level, then per-call, then regionkit's own (innermost, nearest the wire). */
@@ -31,7 +37,11 @@ export function attemptInterceptors(
   options: RegionalCallOptions,
   stamp: AttemptStamp,
 ): Interceptor[] {
-  return [...parts.interceptors, ...(options.interceptors ?? []), attemptInterceptor(stamp)];
+  return [
+    ...parts.interceptors,
+    ...(options.interceptors ?? []),
+    attemptInterceptor(stamp, parts.tracePropagation),
+  ];
 }
 
 /** The core's options for one call of `method`. */

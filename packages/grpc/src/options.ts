@@ -7,6 +7,7 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { ConfigError, type RegionalClientOptions } from '@regionkit/core';
+import type { TracePropagation } from './interceptor.js';
 import type { GrpcMethodPolicy, RegionalGrpcClientOptions } from './types.js';
 
 /** Defaults of the gRPC adapter, in one place. Core's own defaults are `DEFAULTS` in core. */
@@ -15,6 +16,7 @@ export const GRPC_DEFAULTS = {
   idempotent: false,
   /** Forced on every channel: grpc-js retries (and hedging) off, so attempts never multiply. */
   channelOptions: { 'grpc.enable_retries': 0 },
+  tracePropagation: 'auto' as TracePropagation,
 } as const;
 
 export type MethodKind = 'unary' | 'serverStream' | 'clientStream' | 'bidi';
@@ -42,6 +44,7 @@ export interface ResolvedGrpcOptions {
   readonly methods: ReadonlyMap<string, ResolvedMethod>;
   readonly channelOptions: ChannelOptions;
   readonly interceptors: readonly Interceptor[];
+  readonly tracePropagation: TracePropagation;
 }
 
 /** A grpc-js service client constructor: generated, or from `loadPackageDefinition`. */
@@ -77,6 +80,7 @@ export function resolveGrpcOptions(
     credentials,
     channelOptions,
     interceptors,
+    tracePropagation,
     ...core
   } = options;
   const regions = resolveRegions(grpcRegions, credentials);
@@ -99,7 +103,20 @@ export function resolveGrpcOptions(
     methods: resolveMethods(service, methods ?? {}),
     channelOptions: channel,
     interceptors: interceptors ?? [],
+    tracePropagation: resolveTracePropagation(tracePropagation),
   };
+}
+
+function resolveTracePropagation(mode: TracePropagation | undefined): TracePropagation {
+  if (mode === undefined) return GRPC_DEFAULTS.tracePropagation;
+  if (mode !== 'auto' && mode !== 'always' && mode !== 'off') {
+    throw new ConfigError(
+      'tracePropagation',
+      `is ${JSON.stringify(mode)}`,
+      'Use "auto" (the default), "always" or "off".',
+    );
+  }
+  return mode;
 }
 
 function serviceDefinition(Client: ServiceClientConstructorLike): ServiceDefinition {

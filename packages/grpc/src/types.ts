@@ -15,6 +15,7 @@ import type {
   requestCallback,
 } from '@grpc/grpc-js';
 import type { Priority, RegionalClient, RegionalClientOptions, RegionSpec } from '@regionkit/core';
+import type { TracePropagation } from './interceptor.js';
 import type { RegionalServerStream } from './server-stream.js';
 
 export interface GrpcRegionSpec extends RegionSpec {
@@ -65,6 +66,15 @@ export interface RegionalGrpcClientOptions extends Omit<RegionalClientOptions, '
    * regionkit's own interceptor runs last, nearest the wire.
    */
   readonly interceptors?: readonly Interceptor[];
+  /**
+   * Who writes W3C trace context on each attempt. `auto`: regionkit, unless the attempt already
+   * carries it when regionkit's interceptor runs, i.e. an instrumentation such as
+   * @opentelemetry/instrumentation-grpc injected it for its own CLIENT span (two parents must
+   * never be sent). `always`: regionkit, over anything else. `off`: never regionkit.
+   * Trace keys in a call's `metadata` option are dropped in every mode.
+   * @default 'auto'
+   */
+  readonly tracePropagation?: TracePropagation;
 }
 
 /** Options of one call made through a regional gRPC client. */
