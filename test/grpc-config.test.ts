@@ -159,6 +159,9 @@ describe('@regionkit/grpc per-call input errors', () => {
       /greeter\/ListThings: options\.deadlineMs/,
     );
     expect(() => greeter.upload({ interceptors: 'no' as never })).toThrow(/options\.interceptors/);
+    await expect(greeter.sayHello({ name: 'x' }, { priority: 'urgent' as never })).rejects.toThrow(
+      /options\.priority is "urgent"/,
+    );
     expect(regions.totalArrivals()).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { validCorrelationId } from '@regionkit/core';
+import { isPriority, validCorrelationId } from '@regionkit/core';
 import type { RegionalCallOptions } from './types.js';
 
 /**
@@ -14,7 +14,8 @@ export function checkCallOptions(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options must be an object such as { deadlineMs: 500 }.`);
   }
-  const { metadata, interceptors, idempotencyKey, deadlineMs, signal } = options;
+  const { metadata, interceptors, idempotencyKey, deadlineMs, signal, priority, excludedRegions } =
+    options;
   if (metadata !== undefined && !isMetadata(metadata)) {
     throw new TypeError(
       `${where}: options.metadata must be a grpc-js Metadata; build one with new Metadata() and metadata.set(key, value).`,
@@ -38,6 +39,17 @@ export function checkCallOptions(
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`${where}: options.signal must be an AbortSignal.`);
+  }
+  if (priority !== undefined && !isPriority(priority)) {
+    throw new TypeError(
+      `${where}: options.priority is ${JSON.stringify(priority)}; use 'critical', 'default' or 'sheddable'.`,
+    );
+  }
+  if (
+    excludedRegions !== undefined &&
+    (!Array.isArray(excludedRegions) || excludedRegions.some((r) => typeof r !== 'string'))
+  ) {
+    throw new TypeError(`${where}: options.excludedRegions must be an array of region names.`);
   }
   return options;
 }
