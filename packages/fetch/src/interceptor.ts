@@ -24,10 +24,10 @@ export interface RegionalInterceptor extends Dispatcher.DispatcherComposeInterce
  */
 export function regionalInterceptor(options: RegionalHttpOptions): RegionalInterceptor {
   const runtime = createServiceRuntime(options);
-  const { ownOrigins } = runtime.config;
+  const { ownOrigins, logicalOrigin } = runtime.config;
   const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) =>
     function regionalDispatch(opts, handler) {
-      if (!isOwnOrigin(ownOrigins, opts.origin)) return dispatch(opts, handler);
+      if (!isOwnOrigin(ownOrigins, logicalOrigin, opts.origin)) return dispatch(opts, handler);
       return new RegionalCall(runtime, dispatch, opts, handler).start();
     };
   return Object.assign(interceptor, {

@@ -194,7 +194,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
         deadlineMs: perRequest?.deadlineMs,
         priority: perRequest?.priority,
         excludedRegions: perRequest?.excludedRegions,
-        classify: this.#classify,
+        classify: this.#classify.bind(this),
       },
     };
   }
@@ -208,20 +208,32 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
     const seed = prepared.correlationId;
     // A caller's own valid correlation ID starts the context when there is none; inside a
     // context (an inbound request), the context's ID wins so every hop carries the same one.
-    const pending =
-      seed !== undefined && currentContext() === undefined && validCorrelationId(seed)
-        ? runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
-            client.execute(this.#transport, prepared.execute),
-          )
-        : client.execute(this.#transport, prepared.execute);
-    pending.then(
-      (response) => this.#commit(response),
-      (error: unknown) => this.#fail(error),
-    );
+    const transport = this.#transport.bind(this);
+    let pending: Promise<AttemptHandler>;
+    if (seed !== undefined && currentContext() === undefined && validCorrelationId(seed)) {
+      pending = runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
+        client.execute(transport, prepared.execute),
+      );
+    } else {
+      pending = client.execute(transport, prepared.execute);
+    }
+    this.#settle(pending);
+  }
+
+  /** An async method rather than `.then(closure, closure)`: no per-call functions. */
+  async #settle(pending: Promise<AttemptHandler>): Promise<void> {
+    let response: AttemptHandler;
+    try {
+      response = await pending;
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    this.#commit(response);
   }
 
   /** One attempt against `attempt.region`: same path, query, headers and body, new origin. */
-  readonly #transport = (attempt: Attempt): Promise<AttemptHandler> => {
+  #transport(attempt: Attempt): Promise<AttemptHandler> {
     // Reaching a new attempt means the previous response (a 503, say) is not the answer.
     this.#current?.discard(RETRIED);
     if (this.#aborted) return Promise.reject(this.#reason);
@@ -233,9 +245,9 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       headers: this.#attemptHeaders(attempt) as string[],
       body: this.#body as Dispatcher.DispatchOptions['body'],
     });
-  };
+  }
 
-  readonly #classify = (result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict => {
+  #classify(result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict {
     if (this.#aborted) return ABORTED;
     if (!result.ok && result.error instanceof AttemptTimeoutError) {
       // Core moved on; the request must not keep its connection busy.
@@ -251,7 +263,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       };
     }
     return verdict;
-  };
+  }
 
   #attemptHeaders(attempt: Attempt): unknown[] {
     const headers = this.#baseHeaders.slice();
@@ -259,7 +271,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       this.#runtime.config.correlationHeader,
       attempt.correlationId,
       REGIONKIT_HEADERS.attempt,
-      String(attempt.number),
+      ATTEMPT_NUMBERS[attempt.number] ?? String(attempt.number),
       REGIONKIT_HEADERS.deadline,
       String(attempt.remainingMs()),
     );
@@ -321,6 +333,8 @@ interface Prepared {
   readonly correlationId: string | undefined;
   readonly execute: ExecuteOptions<AttemptHandler>;
 }
+
+const ATTEMPT_NUMBERS = Array.from({ length: 11 }, (_, n) => String(n));
 
 /** Reason given to a retried attempt whose response is drained and dropped. */
 const RETRIED = new Error('regionkit: response superseded by a retry');

@@ -20,9 +20,9 @@ export function createServiceRuntime(options: RegionalHttpOptions): ServiceRunti
  * Does `origin` (a dispatch option: string or URL) name this service? Exact string matches are
  * the fast path; other spellings (trailing slash, upper case, default port) are normalised.
  */
-export function isOwnOrigin(own: ReadonlySet<string>, origin: unknown): boolean {
+export function isOwnOrigin(own: ReadonlySet<string>, logical: string, origin: unknown): boolean {
   if (typeof origin === 'string') {
-    if (own.has(origin)) return true;
+    if (origin === logical || own.has(origin)) return true;
     try {
       return own.has(new URL(origin).origin);
     } catch {

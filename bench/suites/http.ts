@@ -1,0 +1,165 @@
+/**
+ * Suite `http`: loopback throughput and latency of one GET against the same local HTTP server
+ * (a child process, so its CPU is not this event loop's), side by side:
+ * - `undici`: raw undici `request()` on an Agent;
+ * - `undici-fetch`: undici's `fetch()` on an Agent;
+ * - `regionkit-request`: `request()` through the regional dispatcher (local region healthy);
+ * - `regionkit-fetch`: the regional fetch function.
+ * No OpenTelemetry SDK is registered. Rows: { suite: 'http', name, concurrency, reqPerSec,
+ * p50Ms, p99Ms }. Goals at concurrency 64: regionkit-request ≥ 0.9 × undici, regionkit-fetch
+ * ≥ 0.9 × undici-fetch.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createRegionalFetch, regionalDispatcher } from '@regionkit/fetch';
+import { Agent, fetch, request } from 'undici';
+import type { BenchRow, BenchSuite } from '../row.js';
+
+const CONCURRENCIES = [1, 64] as const;
+/** Requests per subject per round: bounded, about a second each on a 2-core machine. */
+const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 2_000, 64: 12_000 };
+const WARMUP = 2_000;
+const ROUNDS = 3;
+
+const SERVER = `
+const http = require('node:http');
+const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  res.setHeader('content-type', 'text/plain');
+  res.end('ok');
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.on('disconnect', () => process.exit(0));
+process.stdin.on('end', () => process.exit(0));
+`;
+
+async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const [port] = (await once(lines, 'line')) as [string];
+  lines.close();
+  return { origin: `http://127.0.0.1:${port}`, child };
+}
+
+type Subject = { name: string; call: () => Promise<unknown>; close: () => Promise<unknown> };
+
+function subjects(origin: string): Subject[] {
+  const url = `${origin}/orders/42`;
+  const rawAgent = new Agent();
+  const fetchAgent = new Agent();
+  const regions = [
+    { name: 'local', origin, rttMs: 1 },
+    // Backups that a healthy local region never sends to.
+    { name: 'near', origin: 'http://127.0.0.1:9', rttMs: 20 },
+    { name: 'far', origin: 'http://127.0.0.1:7', rttMs: 80 },
+  ];
+  const dispatcher = regionalDispatcher({ service: 'bench', localRegion: 'local', regions });
+  const orders = createRegionalFetch({ service: 'bench', localRegion: 'local', regions });
+  return [
+    {
+      name: 'undici',
+      call: async () => (await request(url, { dispatcher: rawAgent })).body.text(),
+      close: () => rawAgent.close(),
+    },
+    {
+      name: 'undici-fetch',
+      call: async () => (await fetch(url, { dispatcher: fetchAgent })).text(),
+      close: () => fetchAgent.close(),
+    },
+    {
+      name: 'regionkit-request',
+      call: async () =>
+        (await request('http://bench.regional/orders/42', { dispatcher })).body.text(),
+      close: () => dispatcher.close(),
+    },
+    {
+      name: 'regionkit-fetch',
+      call: async () => (await orders('/orders/42')).text(),
+      close: () => orders.close(),
+    },
+  ];
+}
+
+/** Runs `total` calls with `concurrency` workers; returns elapsed ms and each call's latency. */
+async function load(
+  call: () => Promise<unknown>,
+  concurrency: number,
+  total: number,
+): Promise<{ elapsedMs: number; latencies: Float64Array }> {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const started = performance.now();
+      await call();
+      latencies[i] = performance.now() - started;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { elapsedMs: performance.now() - started, latencies };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+export const httpSuite: BenchSuite = {
+  description: `loopback GET, one local server; ${ROUNDS} interleaved rounds per subject (${REQUESTS[1]} requests at c=1, ${REQUESTS[64]} at c=64)`,
+  async run() {
+    const { origin, child } = await startServer();
+    const list = subjects(origin);
+    const rows: BenchRow[] = [];
+    try {
+      for (const s of list) await load(s.call, 16, WARMUP); // JIT, pools, keep-alive sockets
+      for (const concurrency of CONCURRENCIES) {
+        const total = REQUESTS[concurrency];
+        const elapsed = new Map(list.map((s) => [s.name, 0]));
+        const samples = new Map(list.map((s) => [s.name, [] as Float64Array[]]));
+        // Interleaved rounds spread machine noise over every subject instead of one.
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const s of list) {
+            collectGarbage();
+            const result = await load(s.call, concurrency, total);
+            elapsed.set(s.name, (elapsed.get(s.name) ?? 0) + result.elapsedMs);
+            samples.get(s.name)?.push(result.latencies);
+          }
+        }
+        for (const s of list) {
+          const all = samples.get(s.name) ?? [];
+          const sorted = new Float64Array(all.reduce((n, a) => n + a.length, 0));
+          let offset = 0;
+          for (const a of all) {
+            sorted.set(a, offset);
+            offset += a.length;
+          }
+          sorted.sort();
+          rows.push({
+            suite: 'http',
+            name: s.name,
+            concurrency,
+            reqPerSec: Math.round((sorted.length / (elapsed.get(s.name) ?? 1)) * 1000),
+            p50Ms: Number(percentile(sorted, 50).toFixed(3)),
+            p99Ms: Number(percentile(sorted, 99).toFixed(3)),
+          });
+        }
+      }
+    } finally {
+      for (const s of list) await s.close();
+      child.stdin?.end();
+      child.kill();
+    }
+    const rate = (name: string) =>
+      rows.find((r) => r.name === name && r.concurrency === 64)?.reqPerSec as number;
+    console.log(
+      `c=64: regionkit-request / undici = ${(rate('regionkit-request') / rate('undici')).toFixed(2)} (goal ≥ 0.9), ` +
+        `regionkit-fetch / undici-fetch = ${(rate('regionkit-fetch') / rate('undici-fetch')).toFixed(2)} (goal ≥ 0.9)`,
+    );
+    return rows;
+  },
+};
