@@ -298,6 +298,16 @@ describe('timeToShiftMs and timeToRecoverMs', () => {
     expect(shift).toMatchObject({ needed: true, reached: true, recovered: true });
   });
 
+  it('recovery needs the local region to answer the calls again, not just to be the only one answering', () => {
+    // Every call fails until 1.5 s after the fault ends, then us-east answers them all.
+    const records = calls(() => 'us-east').map((r) =>
+      r.startMs >= 10_000 && r.startMs < 21_500 ? { ...r, ok: false, servedBy: undefined } : r,
+    );
+    const { timeToRecoverMs, timeToShiftMs } = shiftTimes(scenario, records);
+    expect(timeToRecoverMs).toBe(1500);
+    expect(timeToShiftMs).toBeNull(); // nothing succeeded anywhere else
+  });
+
   it('null with reached=false when traffic never moved', () => {
     const { timeToShiftMs, shift } = shiftTimes(
       scenario,

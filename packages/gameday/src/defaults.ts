@@ -21,7 +21,7 @@ export const GAMEDAY_DEFAULTS = {
   shiftWindowMs: 1_000,
   /** Share of successful calls a window needs outside (shift) or inside (recovery) the region. */
   shiftShare: 0.95,
-  /** Successful calls a window must hold before it can count as shifted or recovered. */
+  /** Calls a window must hold before it can count as shifted or recovered. */
   shiftMinCalls: 5,
   /** A run whose generator started fewer than this share of its planned calls is not trusted. */
   minLoadShare: 0.95,

@@ -157,7 +157,7 @@ export function summarize(input: SummaryInput): RunSummary {
     };
   }
 
-  const { timeToShiftMs, timeToRecoverMs, shift } = shiftTimes(scenario, successes);
+  const { timeToShiftMs, timeToRecoverMs, shift } = shiftTimes(scenario, records);
   const plannedCalls = Math.round(scenario.load.rps * scenario.durationS);
   const warnings = [...recorder.harnessErrors];
   if (
@@ -283,14 +283,16 @@ export function checkExpectations(summary: Measured, expect: Expectations): stri
 /**
  * timeToShiftMs: from the start of the disruption of the local region to the start of the first
  * 1-s window (sliding by 100 ms) in which ≥ 95% of the successful calls that started in it were
- * answered by another region. timeToRecoverMs: from the end of the disruption to the first
- * such window in which ≥ 95% were answered by the local region again. A window needs at least
- * 5 successful calls to count. Both null when the local region was never disrupted;
- * timeToShiftMs is also null under a partition (no region could take the traffic).
+ * answered by another region. timeToRecoverMs: from the end of the disruption to the first such
+ * window in which the local region answered ≥ 95% of *all* calls that started in it (a call that
+ * failed is not served by anyone, so a region that is back but still shunned does not count as
+ * recovered). A window needs at least 5 calls to count. Both null when the local region was
+ * never disrupted; timeToShiftMs is also null under a partition (no region could take the
+ * traffic).
  */
 export function shiftTimes(
   scenario: Scenario,
-  successes: readonly CallRecord[],
+  records: readonly CallRecord[],
 ): { timeToShiftMs: number | null; timeToRecoverMs: number | null; shift: ShiftDetail } {
   const local = scenario.local;
   const window = disruptionWindow(scenario.faults, local);
@@ -309,13 +311,18 @@ export function shiftTimes(
       },
     };
   }
-  const sorted = [...successes].sort((a, b) => a.startMs - b.startMs);
   const runEndMs = scenario.durationS * 1000;
+  const successes = byStart(records.filter((r) => r.ok));
   // When every region is down there is nowhere to shift to: only the recovery is measured.
   const shifted = window.everywhere
     ? null
-    : firstWindow(sorted, window.startMs, window.endMs, (r) => r.servedBy !== local);
-  const recovered = firstWindow(sorted, window.endMs, runEndMs, (r) => r.servedBy === local);
+    : firstWindow(successes, window.startMs, window.endMs, (r) => r.servedBy !== local);
+  const recovered = firstWindow(
+    byStart(records),
+    window.endMs,
+    runEndMs,
+    (r) => r.ok && r.servedBy === local,
+  );
   return {
     timeToShiftMs: shifted,
     timeToRecoverMs: recovered,
@@ -329,6 +336,10 @@ export function shiftTimes(
       recovered: recovered !== null,
     },
   };
+}
+
+function byStart(records: readonly CallRecord[]): CallRecord[] {
+  return [...records].sort((a, b) => a.startMs - b.startMs);
 }
 
 /** Offset (ms after `fromMs`) of the first window starting before `untilMs` where `wanted` holds for ≥ 95%. */
