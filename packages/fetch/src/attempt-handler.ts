@@ -231,8 +231,8 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   }
 
   #hold(controller: Controller, chunk: Buffer): void {
-    if (!this.#buffer) this.#buffer = [];
-    this.#buffer.push(chunk);
+    if (!this.#buffer) this.#buffer = [chunk];
+    else this.#buffer.push(chunk);
     this.#bufferedBytes += chunk.length;
     if (this.#bufferedBytes > HTTP_DEFAULTS.undecidedBufferBytes && !controller.paused) {
       controller.pause();

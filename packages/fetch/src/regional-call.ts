@@ -266,19 +266,30 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
   }
 
   #attemptHeaders(attempt: Attempt): unknown[] {
-    const headers = this.#baseHeaders.slice();
-    headers.push(
-      this.#runtime.config.correlationHeader,
-      attempt.correlationId,
-      REGIONKIT_HEADERS.attempt,
-      ATTEMPT_NUMBERS[attempt.number] ?? String(attempt.number),
-      REGIONKIT_HEADERS.deadline,
-      String(attempt.remainingMs()),
-    );
-    if (attempt.priority !== 'default') headers.push(REGIONKIT_HEADERS.priority, attempt.priority);
-    if (this.#autoKey !== undefined) headers.push(IDEMPOTENCY_KEY_HEADER, this.#autoKey);
+    const base = this.#baseHeaders;
     const trace = this.#trace;
-    if (trace !== undefined) for (let i = 0; i < trace.length; i++) headers.push(trace[i]);
+    const priority = attempt.priority !== 'default';
+    // Sized once: growing an array by push reallocates it, on every attempt.
+    const headers = new Array<unknown>(
+      base.length + 6 + (priority ? 2 : 0) + (this.#autoKey ? 2 : 0) + (trace ? trace.length : 0),
+    );
+    let i = 0;
+    for (; i < base.length; i++) headers[i] = base[i];
+    headers[i++] = this.#runtime.config.correlationHeader;
+    headers[i++] = attempt.correlationId;
+    headers[i++] = REGIONKIT_HEADERS.attempt;
+    headers[i++] = ATTEMPT_NUMBERS[attempt.number] ?? String(attempt.number);
+    headers[i++] = REGIONKIT_HEADERS.deadline;
+    headers[i++] = String(attempt.remainingMs());
+    if (priority) {
+      headers[i++] = REGIONKIT_HEADERS.priority;
+      headers[i++] = attempt.priority;
+    }
+    if (this.#autoKey) {
+      headers[i++] = IDEMPOTENCY_KEY_HEADER;
+      headers[i++] = this.#autoKey;
+    }
+    if (trace) for (let t = 0; t < trace.length; t++) headers[i++] = trace[t];
     return headers;
   }
 

@@ -14,6 +14,14 @@ export interface CallerHeaders {
   readonly hasTraceparent: boolean;
 }
 
+// Shared by every call without headers: `base` is only ever copied, never written to.
+const NO_HEADERS: CallerHeaders = Object.freeze({
+  base: Object.freeze([]) as unknown as unknown[],
+  correlationId: undefined,
+  idempotencyKey: undefined,
+  hasTraceparent: false,
+});
+
 const DROPPED: ReadonlySet<string> = new Set(Object.values(REGIONKIT_HEADERS));
 
 /**
@@ -28,7 +36,7 @@ export function readCallerHeaders(headers: unknown, correlationHeader: string): 
     idempotencyKey: undefined,
     hasTraceparent: false,
   };
-  if (headers == null) return out;
+  if (headers == null) return NO_HEADERS;
   const add = (name: unknown, value: unknown) => {
     if (typeof name !== 'string') {
       out.base.push(name, value); // let undici reject it with its own message

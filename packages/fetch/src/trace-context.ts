@@ -4,6 +4,8 @@ import { context, propagation, type TextMapSetter } from '@opentelemetry/api';
 /** undici publishes every request it creates here; OTel's undici instrumentation listens. */
 const undiciRequestCreate = diagnosticsChannel.channel('undici:request:create');
 
+const scratch: unknown[] = [];
+
 const appendSetter: TextMapSetter<unknown[]> = {
   set(carrier, key, value) {
     carrier.push(key, value);
@@ -21,7 +23,8 @@ const appendSetter: TextMapSetter<unknown[]> = {
  */
 export function traceHeaders(mode: 'auto' | 'always' | 'off'): unknown[] | undefined {
   if (mode === 'off' || (mode === 'auto' && undiciRequestCreate.hasSubscribers)) return undefined;
-  const carrier: unknown[] = [];
-  propagation.inject(context.active(), carrier, appendSetter);
-  return carrier.length > 0 ? carrier : undefined;
+  // One scratch carrier: nearly always nothing is injected, so nothing is allocated.
+  scratch.length = 0;
+  propagation.inject(context.active(), scratch, appendSetter);
+  return scratch.length > 0 ? scratch.slice() : undefined;
 }
