@@ -183,7 +183,7 @@ describe('live view', () => {
   });
 });
 
-describe('command line', () => {
+describe.concurrent('command line', () => {
   const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
   const cli = join(ROOT, 'packages', 'gameday', 'src', 'cli.ts');
 

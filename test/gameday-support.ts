@@ -59,6 +59,22 @@ export async function runShort(
   return { scenario, summary };
 }
 
+/** At most two shortened runs at once per test file; more would starve the runner on 2 cores. */
+const RUN_SLOTS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+export async function runShortLimited(name: string): ReturnType<typeof runShort> {
+  if (running >= RUN_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await runShort(name);
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
 /**
  * Every attempt that reaches a region is a first attempt or a retry, and regionkit's retry
  * budget allows ratio × first attempts + minRetriesPerSecond × window retries per client
