@@ -518,3 +518,69 @@ function rawAttempt(headers: unknown): string | undefined {
   const i = headers.indexOf('x-regionkit-attempt');
   return i >= 0 ? String(headers[i + 1]) : undefined;
 }
+
+describe('caller handlers', () => {
+  it('a handler that aborts in onResponseStart gets exactly one error, and the call ends', async () => {
+    const [east] = await regions(['us-east']);
+    const d = dispatcher([east] as RegionServer[]);
+    const events: string[] = [];
+    const reason = new Error('not interested');
+    await new Promise<void>((resolve) => {
+      d.dispatch(
+        { origin: 'http://orders.regional', path: '/x', method: 'GET' },
+        {
+          onResponseStart(controller) {
+            events.push('start');
+            controller.abort(reason);
+          },
+          onResponseData: () => void events.push('data'),
+          onResponseEnd: () => {
+            events.push('end');
+            resolve();
+          },
+          onResponseError: (_c, error) => {
+            events.push(`error:${error.message}`);
+            resolve();
+          },
+        },
+      );
+    });
+    expect(events).toEqual(['start', 'error:not interested']);
+  });
+
+  it('a handler that pauses gets the buffered body only after resume', async () => {
+    const [east] = await regions(['us-east']);
+    east.handler = reply(200, 'hello');
+    const d = dispatcher([east] as RegionServer[]);
+    let controller: Dispatcher.DispatchController | undefined;
+    const events: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      d.dispatch(
+        { origin: 'http://orders.regional', path: '/x', method: 'GET' },
+        {
+          onResponseStart(c) {
+            controller = c;
+            c.pause();
+            events.push('start');
+            setImmediate(() => {
+              events.push('resume');
+              c.resume();
+            });
+          },
+          onResponseData: (_c, chunk) => void events.push(`data:${chunk}`),
+          onResponseEnd: () => {
+            events.push('end');
+            resolve();
+          },
+          onResponseError: (_c, error) => {
+            events.push(`error:${error.message}`);
+            resolve();
+          },
+        },
+      );
+    });
+    await ended;
+    expect(controller?.paused).toBe(false);
+    expect(events).toEqual(['start', 'resume', 'data:hello', 'end']);
+  });
+});

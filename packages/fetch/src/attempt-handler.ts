@@ -148,11 +148,13 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
     }
   }
 
-  /** The call returns this response: replay what was buffered, then stream the rest. */
+  /**
+   * The call returns this response. Events wait in the buffer until `flush()`, so the caller's
+   * `onResponseStart` comes first (and may abort or pause).
+   */
   commit(sink: ResponseSink): void {
     this.#phase = Phase.Committed;
     this.#sink = sink;
-    this.flush();
   }
 
   /** Delivers buffered events while the caller is not paused; called again on resume. */

@@ -301,6 +301,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       return;
     }
     this.#committed = response;
+    response.commit(this);
     this.rawHeaders = response.rawHeaders as Dispatcher.DispatchController['rawHeaders'];
     try {
       this.#handler.onResponseStarted?.();
@@ -315,7 +316,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       return;
     }
     if (this.#aborted) return; // the handler aborted from onResponseStart; its error is on the way
-    response.commit(this);
+    response.flush();
   }
 
   #fail(error: unknown): void {
