@@ -20,7 +20,7 @@ import { isIdempotentMethod, wantsIdempotencyKey } from './idempotency.js';
 import { bufferBody, isOneShotBody } from './replay-body.js';
 import { readCallerHeaders } from './request-headers.js';
 import { readRequestOptions } from './request-options.js';
-import { traceHeaders } from './trace-context.js';
+import { appendSetter, isRecording, shouldInjectTrace } from './trace-context.js';
 
 /** What every call of one interceptor shares. */
 export interface ServiceRuntime {
@@ -47,7 +47,9 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
   readonly #options: Dispatcher.DispatchOptions;
   readonly #handler: Handler;
   #baseHeaders: unknown[] = [];
-  #trace: unknown[] | undefined;
+  #tracePropagation: 'auto' | 'always' | 'off' = 'off';
+  /** The current attempt has a recording span to describe. */
+  #attemptRecording = false;
   #autoKey: string | undefined;
   #body: unknown;
   /** The body is a stream too long to buffer: the request may be sent only once. */
@@ -179,7 +181,8 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
     const options = this.#options;
     const caller = readCallerHeaders(options.headers, config.correlationHeader);
     this.#baseHeaders = caller.base;
-    if (!caller.hasTraceparent) this.#trace = traceHeaders(config.tracePropagation);
+    // A traceparent the caller set is kept, and none is added next to it.
+    this.#tracePropagation = caller.hasTraceparent ? 'off' : config.tracePropagation;
     const method = String(options.method);
     const perRequest = readRequestOptions((options as { regionkit?: unknown }).regionkit);
     let idempotencyKey = caller.idempotencyKey;
@@ -239,9 +242,12 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
     if (this.#aborted) return Promise.reject(this.#reason);
     const handler = new AttemptHandler();
     this.#current = handler;
+    const origin = this.#runtime.config.originOf.get(attempt.region) as string;
+    this.#attemptRecording = isRecording();
+    if (this.#attemptRecording) this.#describeAttempt(attempt, origin);
     return handler.start(this.#dispatch, {
       ...this.#options,
-      origin: this.#runtime.config.originOf.get(attempt.region) as string,
+      origin,
       headers: this.#attemptHeaders(attempt) as string[],
       body: this.#body as Dispatcher.DispatchOptions['body'],
     });
@@ -252,6 +258,9 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
     if (!result.ok && result.error instanceof AttemptTimeoutError) {
       // Core moved on; the request must not keep its connection busy.
       this.#current?.discard(result.error);
+    }
+    if (result.ok && this.#attemptRecording) {
+      attempt.setAttributes({ 'http.response.status_code': result.value.statusCode });
     }
     const verdict = classifyHttp(result);
     if (verdict.kind === 'retriable' && this.#oneShot) {
@@ -267,11 +276,10 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
 
   #attemptHeaders(attempt: Attempt): unknown[] {
     const base = this.#baseHeaders;
-    const trace = this.#trace;
     const priority = attempt.priority !== 'default';
     // Sized once: growing an array by push reallocates it, on every attempt.
     const headers = new Array<unknown>(
-      base.length + 6 + (priority ? 2 : 0) + (this.#autoKey ? 2 : 0) + (trace ? trace.length : 0),
+      base.length + 6 + (priority ? 2 : 0) + (this.#autoKey ? 2 : 0),
     );
     let i = 0;
     for (; i < base.length; i++) headers[i] = base[i];
@@ -289,8 +297,21 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       headers[i++] = IDEMPOTENCY_KEY_HEADER;
       headers[i++] = this.#autoKey;
     }
-    if (trace) for (let t = 0; t < trace.length; t++) headers[i++] = trace[t];
+    // Last, so nothing can tamper with it; from the attempt's context, so the next hop's
+    // parent is the span that sent this attempt (call span, or attempt span in that mode).
+    if (shouldInjectTrace(this.#tracePropagation))
+      attempt.injectTraceContext(headers, appendSetter);
     return headers;
+  }
+
+  /** HTTP attributes of the attempt's span (attempt-span mode); only built when recording. */
+  #describeAttempt(attempt: Attempt, origin: string): void {
+    const url = new URL(origin);
+    attempt.setAttributes({
+      'http.request.method': String(this.#options.method),
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+    });
   }
 
   #commit(response: AttemptHandler): void {

@@ -1,30 +1,38 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { context, propagation, type TextMapSetter } from '@opentelemetry/api';
+import { context, createContextKey, type TextMapSetter, trace } from '@opentelemetry/api';
 
 /** undici publishes every request it creates here; OTel's undici instrumentation listens. */
 const undiciRequestCreate = diagnosticsChannel.channel('undici:request:create');
 
-const scratch: unknown[] = [];
+/**
+ * The key @opentelemetry/core's `suppressTracing` sets (context keys are
+ * `Symbol.for(description)`), read through the API only. @regionkit/core sets it around an
+ * attempt in attempt-span mode, so instrumentations beneath add no span and no header.
+ */
+const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 
-const appendSetter: TextMapSetter<unknown[]> = {
+/** Appends header pairs to a flat undici header array. */
+export const appendSetter: TextMapSetter<unknown[]> = {
   set(carrier, key, value) {
     carrier.push(key, value);
   },
 };
 
 /**
- * Trace headers for every attempt of a call, from the caller's active OpenTelemetry context,
- * through the registered propagator (W3C traceparent/tracestate, baggage, or whatever the app
- * configured). Without an SDK the API's no-op propagator writes nothing.
- *
- * In `auto` mode nothing is injected while something subscribes to `undici:request:create`:
- * that is how @opentelemetry/instrumentation-undici (and APM agents) add their own
- * `traceparent` to each request undici creates, i.e. to each attempt, and two would be sent.
+ * Should regionkit write `traceparent`/`tracestate`/`baggage` into the request about to be
+ * dispatched (called inside the attempt's context)? In `auto` mode not when an undici
+ * instrumentation will: something subscribes to `undici:request:create` (how
+ * @opentelemetry/instrumentation-undici and APM agents inject into every request undici
+ * creates, i.e. every attempt) and tracing is not suppressed here. Two would be sent otherwise.
  */
-export function traceHeaders(mode: 'auto' | 'always' | 'off'): unknown[] | undefined {
-  if (mode === 'off' || (mode === 'auto' && undiciRequestCreate.hasSubscribers)) return undefined;
-  // One scratch carrier: nearly always nothing is injected, so nothing is allocated.
-  scratch.length = 0;
-  propagation.inject(context.active(), scratch, appendSetter);
-  return scratch.length > 0 ? scratch.slice() : undefined;
+export function shouldInjectTrace(mode: 'auto' | 'always' | 'off'): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  return (
+    !undiciRequestCreate.hasSubscribers || context.active().getValue(SUPPRESS_TRACING) === true
+  );
+}
+
+/** True when a span is recording here: only then are span attributes worth building. */
+export function isRecording(): boolean {
+  return trace.getActiveSpan()?.isRecording() === true;
 }
