@@ -20,7 +20,7 @@ const CONCURRENCIES = [1, 64] as const;
 /** Requests per subject per round: bounded, about a second each on a 2-core machine. */
 const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 2_000, 64: 12_000 };
 const WARMUP = 2_000;
-const ROUNDS = 3;
+const ROUNDS = 4;
 
 const SERVER = `
 const http = require('node:http');
@@ -121,9 +121,11 @@ export const httpSuite: BenchSuite = {
         const total = REQUESTS[concurrency];
         const elapsed = new Map(list.map((s) => [s.name, 0]));
         const samples = new Map(list.map((s) => [s.name, [] as Float64Array[]]));
-        // Interleaved rounds spread machine noise over every subject instead of one.
+        // Interleaved rounds, each in a rotated order, spread machine noise and any
+        // after-effect of the previous subject over every subject instead of one.
         for (let round = 0; round < ROUNDS; round++) {
-          for (const s of list) {
+          const order = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
+          for (const s of order) {
             collectGarbage();
             const result = await load(s.call, concurrency, total);
             elapsed.set(s.name, (elapsed.get(s.name) ?? 0) + result.elapsedMs);
