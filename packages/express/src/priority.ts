@@ -11,11 +11,23 @@ export function requestPriority(
   if (typeof source === 'function') {
     try {
       value = source(req);
-    } catch {
-      return 'default'; // a user hook must never break a request
+    } catch (error) {
+      warnOnce(error); // a user hook must never break a request
+      return 'default';
     }
   } else {
     value = req.headers[source];
   }
   return isPriority(value) ? value : 'default';
+}
+
+let warned = false;
+
+function warnOnce(error: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(
+    `the regionkit priority function threw (${error instanceof Error ? error.message : String(error)}); such requests get priority "default"`,
+    { code: 'REGIONKIT_PRIORITY_HOOK' },
+  );
 }

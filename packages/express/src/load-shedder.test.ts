@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveMiddlewareConfig } from './config.js';
+import { LoadShedder } from './load-shedder.js';
+
+const shedders: LoadShedder[] = [];
+afterEach(() => {
+  for (const s of shedders.splice(0)) s.close();
+});
+
+function shedder(maxInFlight: number): LoadShedder {
+  const config = resolveMiddlewareConfig({ region: 'us-east', shedding: { maxInFlight } });
+  const s = new LoadShedder(config.shedding as NonNullable<typeof config.shedding>);
+  shedders.push(s);
+  return s;
+}
+
+describe('LoadShedder', () => {
+  it('sheds by priority level as in-flight requests rise', () => {
+    const s = shedder(2);
+    expect(s.admit('sheddable')).toBe(true);
+    expect(s.admit('sheddable')).toBe(true);
+    expect(s.admit('sheddable')).toBe(false); // pressure 1: sheddable goes first
+    expect(s.admit('default')).toBe(true);
+    expect(s.admit('default')).toBe(true);
+    expect(s.admit('default')).toBe(false); // pressure 2
+    expect(s.admit('critical')).toBe(true);
+    expect(s.snapshot()).toMatchObject({
+      inFlight: 5,
+      pressure: 2.5,
+      shedding: ['sheddable', 'default'],
+    });
+    for (let i = 0; i < 5; i++) s.release();
+    expect(s.snapshot()).toMatchObject({ inFlight: 0, pressure: 0, shedding: [] });
+  });
+
+  it('reports overload when it sheds a large share, even below the default level', () => {
+    const s = shedder(1);
+    expect(s.admit('sheddable')).toBe(true);
+    for (let i = 0; i < 11; i++) expect(s.admit('sheddable')).toBe(false);
+    const snapshot = s.snapshot();
+    expect(snapshot.pressure).toBe(1); // only sheddable traffic is being shed...
+    expect(snapshot.shedRatio).toBeCloseTo(11 / 12, 3);
+    expect(s.overloaded()).toBe(true); // ...but most of it: steer traffic elsewhere
+  });
+
+  it('a few shed requests are not enough to call the instance overloaded', () => {
+    const s = shedder(1);
+    s.admit('sheddable');
+    for (let i = 0; i < 3; i++) s.admit('sheddable');
+    expect(s.overloaded()).toBe(false); // 4 requests: below minWindowRequests
+  });
+});
