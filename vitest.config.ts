@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the `@regionkit/source`
 // condition, so tests run against source without a build step.
-const conditions = ['@regionkit/source', 'import', 'node', 'default'];
+const conditions = ['@regionkit/source', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -5,11 +5,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { grpcSuite } from '../packages/grpc/bench/grpc-suite.js';
 import type { BenchRow, BenchSuite } from './row.js';
 import { coreSuite } from './suites/core.js';
+import { httpSuite } from './suites/http.js';
 
 const suites: Record<string, BenchSuite> = {
   core: coreSuite,
+  http: httpSuite,
+  grpc: grpcSuite,
 };
 
 const { values } = parseArgs({

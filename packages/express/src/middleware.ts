@@ -8,6 +8,7 @@ import { withInboundTrace } from './inbound-trace.js';
 import { LoadShedder, type LoadSnapshot } from './load-shedder.js';
 import { requestPriority } from './priority.js';
 import { sendJson } from './respond.js';
+import { shedCounter } from './shed-metric.js';
 import type { RegionkitMiddlewareOptions, RequestRegionInfo } from './types.js';
 
 declare global {
@@ -39,6 +40,7 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
   const config = resolveMiddlewareConfig(options);
   const shedder = config.shedding ? new LoadShedder(config.shedding) : undefined;
   const release = shedder ? () => shedder.release() : undefined;
+  const countShed = shedder ? shedCounter(config.region) : undefined;
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (req.path === config.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -77,6 +79,7 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
     }
     const priority = requestPriority(req, config.priority);
     if (shedder && !shedder.admit(priority)) {
+      countShed?.(priority);
       sendJson(
         res,
         503,
