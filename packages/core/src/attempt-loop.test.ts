@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AttemptsFailedError, DeadlineExceededError } from './errors.js';
+import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
 import type { RetryEvent } from './events.js';
 import { fakeRegions, hang, ok, refused, reset, settle } from './test-helpers.js';
 
@@ -261,6 +261,47 @@ describe('attempt loop', () => {
     const { call, attempts, client } = fakeRegions({});
     await call({ idempotent: true, excludedRegions: ['us-east'] });
     expect(attempts).toEqual(['us-west']);
+    client.close();
+  });
+});
+
+describe('client lifecycle and stalls', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('ends a call that was in flight when the client closed with ClientClosedError', async () => {
+    const { client } = fakeRegions({});
+    const result = settle(
+      client.execute(
+        async () => {
+          client.close();
+          return reset();
+        },
+        { idempotent: true },
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(100);
+    expect((await result).error).toBeInstanceOf(ClientClosedError);
+  });
+
+  it('retries a timeout caused by this process stalling without blaming the region', async () => {
+    const reasons: string[] = [];
+    const { call, client } = fakeRegions(
+      { 'us-east': hang },
+      { ...quiet, deadlineMs: 3_000, retry: { baseDelayMs: 0, maxDelayMs: 0 } },
+    );
+    client.on('attempt', (event) => reasons.push(`${event.region}:${event.reason}`));
+    const result = call();
+    // The event loop is blocked well past the first attempt's deadline (1 s), then runs again.
+    vi.setSystemTime(Date.now() + 1_500);
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(result).resolves.toBe('served by us-west');
+    expect(reasons).toEqual(['us-east:client-stall', 'us-west:ok']);
+    expect(client.status().regions[0]?.errorRate).toBe(0);
     client.close();
   });
 });

@@ -13,6 +13,7 @@ import {
   type AttemptRecord,
   AttemptsFailedError,
   AttemptTimeoutError,
+  ClientClosedError,
   DeadlineExceededError,
   NoRegionAvailableError,
   type StopReason,
@@ -87,6 +88,14 @@ class ReturnValue<T> {
     readonly value: T,
     readonly stoppedBecause: StopReason,
   ) {}
+}
+
+/** A sweep this much later than an attempt's deadline means the client itself stalled. */
+const CLIENT_STALL_MS = 100;
+
+/** opossum's answer once the client was closed (its breakers shut down) mid-call. */
+function isShutdown(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ESHUTDOWN';
 }
 
 /** An opossum rejection: the breaker is open and the attempt was never run. */
@@ -221,6 +230,8 @@ export class Call<T> implements AttemptOwner {
     } catch (error) {
       if (error instanceof RegionFault) {
         ({ result, verdict } = error as RegionFault<T>);
+      } else if (isShutdown(error)) {
+        throw new ClientClosedError(this.#env.config.service);
       } else if (isBreakerRejection(error)) {
         result = { ok: false, error };
         verdict = BREAKER_REJECTED;
@@ -266,9 +277,12 @@ export class Call<T> implements AttemptOwner {
         })
       : pending.run(this.#transport));
     // The caller gave up: not the region's fault, and not worth another attempt.
-    const verdict = this.#options.signal?.aborted ? ABORTED : this.#classify(result, attempt);
+    const verdict = this.#options.signal?.aborted
+      ? ABORTED
+      : excuseClientStall(result, this.#classify(result, attempt));
     if (span && attempt.trace) {
-      span.endAttempt(attempt.trace, verdict.kind === 'success' ? undefined : verdict.reason);
+      const failed = verdict.kind !== 'success' && verdict !== ABORTED; // an abort is no error
+      span.endAttempt(attempt.trace, failed ? verdict.reason : undefined);
     }
     if (isRegionFault(verdict)) throw new RegionFault(result, verdict);
     return { result, verdict };
@@ -492,6 +506,14 @@ export class Call<T> implements AttemptOwner {
   }
 }
 
+/** A timeout caused by this process stalling is retried, but not held against the region. */
+function excuseClientStall<T>(result: AttemptResult<T>, verdict: Verdict): Verdict {
+  if (result.ok || verdict.kind !== 'retriable') return verdict;
+  const error = result.error;
+  if (!(error instanceof AttemptTimeoutError) || !error.clientStalled) return verdict;
+  return { ...verdict, reason: 'client-stall', regionFault: false };
+}
+
 function stopReasonOf(error: unknown): StopReason | undefined {
   if (error instanceof AttemptsFailedError) return error.stoppedBecause;
   if (error instanceof DeadlineExceededError) return 'deadline';
@@ -615,7 +637,11 @@ class PendingAttempt<T> implements Watched {
   }
 
   expire(): void {
-    const error = new AttemptTimeoutError(this.#attempt.region, Date.now() - this.#startedAt);
+    const now = Date.now();
+    const error = new AttemptTimeoutError(this.#attempt.region, now - this.#startedAt);
+    // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
+    // so the response may be sitting unread in a socket. Not evidence against the region.
+    if (now - this.deadline > CLIENT_STALL_MS) error.clientStalled = true;
     this.#attempt.abort(error);
     this.#settle({ ok: false, error });
   }

@@ -31,7 +31,10 @@ export const DEFAULTS = {
     errorThresholdPercentage: 50,
     volumeThreshold: 10,
     resetTimeoutMs: 5_000,
-    rollingCountTimeoutMs: 10_000,
+    // Short on purpose: health eviction (10 s window, 5%) takes a failing region out first, and
+    // a long breaker window diluted by pre-outage successes would open only as the outage ends,
+    // then hold a recovered region out for resetTimeoutMs (seen in the kill-local game day).
+    rollingCountTimeoutMs: 2_000,
   },
 } as const;
 

@@ -28,10 +28,11 @@ export class DeadlineWatch {
     this.#entries.delete(entry);
   }
 
+  /** Stops the timer once the attempts still in flight have settled or expired. */
   close(): void {
+    if (this.#entries.size > 0) return; // their deadlines still hold; the idle stop follows
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#entries.clear();
   }
 
   #tick(): void {

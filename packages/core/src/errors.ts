@@ -143,6 +143,9 @@ export class NoRegionAvailableError extends RegionkitError {
 
 /** One attempt ran past its share of the deadline; the next attempt may still succeed. */
 export class AttemptTimeoutError extends RegionkitError {
+  /** The timeout fired late because this process stalled; the region is not blamed. */
+  clientStalled = false;
+
   constructor(region: string, timeoutMs: number) {
     super('ERR_REGIONKIT_ATTEMPT_TIMEOUT', `attempt in ${region} timed out after ${timeoutMs} ms`);
     this.name = 'AttemptTimeoutError';

@@ -49,7 +49,7 @@ export interface BreakerOptions {
   readonly volumeThreshold?: number;
   /** How long an open breaker waits before it lets one probe through (half-open). @default 5_000 */
   readonly resetTimeoutMs?: number;
-  /** Rolling window of the breaker's own counts. @default 10_000 */
+  /** Rolling window of the breaker's own counts: the breaker reacts to the last few seconds. @default 2_000 */
   readonly rollingCountTimeoutMs?: number;
 }
 
