@@ -14,6 +14,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createRegionalFetch, regionalDispatcher } from '@regionkit/fetch';
 import { Agent, fetch, request } from 'undici';
+import { collectGarbage, load, percentile } from '../load.js';
 import type { BenchRow, BenchSuite } from '../row.js';
 
 const CONCURRENCIES = [1, 64] as const;
@@ -78,35 +79,6 @@ function subjects(origin: string): Subject[] {
       close: () => orders.close(),
     },
   ];
-}
-
-/** Runs `total` calls with `concurrency` workers; returns elapsed ms and each call's latency. */
-async function load(
-  call: () => Promise<unknown>,
-  concurrency: number,
-  total: number,
-): Promise<{ elapsedMs: number; latencies: Float64Array }> {
-  const latencies = new Float64Array(total);
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const started = performance.now();
-      await call();
-      latencies[i] = performance.now() - started;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { elapsedMs: performance.now() - started, latencies };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 export const httpSuite: BenchSuite = {

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createRegionalGrpcClient } from '@regionkit/grpc';
+import { collectGarbage, load, percentile } from '../../../bench/load.js';
 
 interface BenchRow {
   readonly suite: string;
@@ -97,35 +98,6 @@ function subjects(target: string): Subject[] {
       close: () => greeter.close(),
     },
   ];
-}
-
-/** Runs `total` calls with `concurrency` workers; returns elapsed ms and each call's latency. */
-async function load(
-  call: () => Promise<unknown>,
-  concurrency: number,
-  total: number,
-): Promise<{ elapsedMs: number; latencies: Float64Array }> {
-  const latencies = new Float64Array(total);
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const i = next++;
-      const started = performance.now();
-      await call();
-      latencies[i] = performance.now() - started;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { elapsedMs: performance.now() - started, latencies };
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 export const grpcSuite = {
