@@ -158,6 +158,23 @@ describe('traces', () => {
     expect(parents).toEqual(attempts.map((s) => s.spanContext().spanId));
     client.close();
   });
+  it('does not mark an attempt the caller aborted as an error (attemptSpans mode)', async () => {
+    const client = createRegionalClient({ ...options, telemetry: { attemptSpans: true } });
+    const controller = new AbortController();
+    const aborted = client.execute(
+      (a) =>
+        new Promise((_, reject) => {
+          a.signal.addEventListener('abort', () => reject(a.signal.reason));
+          controller.abort(new Error('caller left'));
+        }),
+      { idempotent: true, signal: controller.signal },
+    );
+    await expect(aborted).rejects.toThrow('caller left');
+    const attempt = telemetry.spans().find((s) => s.kind === SpanKind.CLIENT);
+    expect(attempt?.status.code).not.toBe(SpanStatusCode.ERROR);
+    expect(attempt?.attributes['error.type']).toBeUndefined();
+    client.close();
+  });
 });
 
 describe('metrics', () => {
