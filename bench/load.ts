@@ -29,3 +29,72 @@ export function percentile(sorted: Float64Array, p: number): number {
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+export interface LoadSubject {
+  readonly name: string;
+  call(): Promise<unknown>;
+}
+
+export interface SideBySidePlan {
+  readonly suite: string;
+  /** Calls per subject before measuring: JIT, pools, keep-alive connections. */
+  readonly warmup: number;
+  /** Calls per subject and round, by concurrency. */
+  readonly calls: Readonly<Record<number, number>>;
+  readonly rounds: number;
+}
+
+/**
+ * Measures every subject at every concurrency in interleaved rounds, each round in a rotated
+ * order, so machine noise and any after-effect of the previous subject spread over every
+ * subject instead of one. Rows: { suite, name, concurrency, reqPerSec, p50Ms, p99Ms }.
+ */
+export async function measureSideBySide(
+  subjects: readonly LoadSubject[],
+  plan: SideBySidePlan,
+): Promise<
+  Array<{
+    suite: string;
+    name: string;
+    concurrency: number;
+    reqPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+  }>
+> {
+  for (const s of subjects) await load(() => s.call(), 16, plan.warmup);
+  const rows = [];
+  for (const [concurrencyKey, total] of Object.entries(plan.calls)) {
+    const concurrency = Number(concurrencyKey);
+    const elapsed = new Map(subjects.map((s) => [s.name, 0]));
+    const samples = new Map(subjects.map((s) => [s.name, [] as Float64Array[]]));
+    for (let round = 0; round < plan.rounds; round++) {
+      const shift = round % subjects.length;
+      for (const s of [...subjects.slice(shift), ...subjects.slice(0, shift)]) {
+        collectGarbage();
+        const result = await load(() => s.call(), concurrency, total);
+        elapsed.set(s.name, (elapsed.get(s.name) ?? 0) + result.elapsedMs);
+        samples.get(s.name)?.push(result.latencies);
+      }
+    }
+    for (const s of subjects) {
+      const all = samples.get(s.name) ?? [];
+      const sorted = new Float64Array(all.reduce((n, a) => n + a.length, 0));
+      let offset = 0;
+      for (const a of all) {
+        sorted.set(a, offset);
+        offset += a.length;
+      }
+      sorted.sort();
+      rows.push({
+        suite: plan.suite,
+        name: s.name,
+        concurrency,
+        reqPerSec: Math.round((sorted.length / (elapsed.get(s.name) ?? 1)) * 1000),
+        p50Ms: Number(percentile(sorted, 50).toFixed(3)),
+        p99Ms: Number(percentile(sorted, 99).toFixed(3)),
+      });
+    }
+  }
+  return rows;
+}

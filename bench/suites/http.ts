@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createRegionalFetch, regionalDispatcher } from '@regionkit/fetch';
 import { Agent, fetch, request } from 'undici';
-import { collectGarbage, load, percentile } from '../load.js';
+import { measureSideBySide } from '../load.js';
 import type { BenchRow, BenchSuite } from '../row.js';
 
 const CONCURRENCIES = [1, 64] as const;
@@ -86,43 +86,14 @@ export const httpSuite: BenchSuite = {
   async run() {
     const { origin, child } = await startServer();
     const list = subjects(origin);
-    const rows: BenchRow[] = [];
+    let rows: BenchRow[];
     try {
-      for (const s of list) await load(s.call, 16, WARMUP); // JIT, pools, keep-alive sockets
-      for (const concurrency of CONCURRENCIES) {
-        const total = REQUESTS[concurrency];
-        const elapsed = new Map(list.map((s) => [s.name, 0]));
-        const samples = new Map(list.map((s) => [s.name, [] as Float64Array[]]));
-        // Interleaved rounds, each in a rotated order, spread machine noise and any
-        // after-effect of the previous subject over every subject instead of one.
-        for (let round = 0; round < ROUNDS; round++) {
-          const order = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
-          for (const s of order) {
-            collectGarbage();
-            const result = await load(s.call, concurrency, total);
-            elapsed.set(s.name, (elapsed.get(s.name) ?? 0) + result.elapsedMs);
-            samples.get(s.name)?.push(result.latencies);
-          }
-        }
-        for (const s of list) {
-          const all = samples.get(s.name) ?? [];
-          const sorted = new Float64Array(all.reduce((n, a) => n + a.length, 0));
-          let offset = 0;
-          for (const a of all) {
-            sorted.set(a, offset);
-            offset += a.length;
-          }
-          sorted.sort();
-          rows.push({
-            suite: 'http',
-            name: s.name,
-            concurrency,
-            reqPerSec: Math.round((sorted.length / (elapsed.get(s.name) ?? 1)) * 1000),
-            p50Ms: Number(percentile(sorted, 50).toFixed(3)),
-            p99Ms: Number(percentile(sorted, 99).toFixed(3)),
-          });
-        }
-      }
+      rows = await measureSideBySide(list, {
+        suite: 'http',
+        warmup: WARMUP,
+        calls: REQUESTS,
+        rounds: ROUNDS,
+      });
     } finally {
       for (const s of list) await s.close();
       child.stdin?.end();

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createRegionalGrpcClient } from '@regionkit/grpc';
-import { collectGarbage, load, percentile } from '../../../bench/load.js';
+import { measureSideBySide } from '../../../bench/load.js';
 
 interface BenchRow {
   readonly suite: string;
@@ -105,41 +105,14 @@ export const grpcSuite = {
   async run(): Promise<BenchRow[]> {
     const { target, child } = await startServer();
     const list = subjects(target);
-    const rows: BenchRow[] = [];
+    let rows: BenchRow[];
     try {
-      for (const s of list) await load(s.call, 16, WARMUP); // JIT, connection, channel state
-      for (const concurrency of CONCURRENCIES) {
-        const total = CALLS[concurrency];
-        const elapsed = new Map(list.map((s) => [s.name, 0]));
-        const samples = new Map(list.map((s) => [s.name, [] as Float64Array[]]));
-        // Interleaved rounds spread machine noise over every subject instead of one.
-        for (let round = 0; round < ROUNDS; round++) {
-          for (const s of list) {
-            collectGarbage();
-            const result = await load(s.call, concurrency, total);
-            elapsed.set(s.name, (elapsed.get(s.name) ?? 0) + result.elapsedMs);
-            samples.get(s.name)?.push(result.latencies);
-          }
-        }
-        for (const s of list) {
-          const all = samples.get(s.name) ?? [];
-          const sorted = new Float64Array(all.reduce((n, a) => n + a.length, 0));
-          let offset = 0;
-          for (const a of all) {
-            sorted.set(a, offset);
-            offset += a.length;
-          }
-          sorted.sort();
-          rows.push({
-            suite: 'grpc',
-            name: s.name,
-            concurrency,
-            reqPerSec: Math.round((sorted.length / (elapsed.get(s.name) ?? 1)) * 1000),
-            p50Ms: Number(percentile(sorted, 50).toFixed(3)),
-            p99Ms: Number(percentile(sorted, 99).toFixed(3)),
-          });
-        }
-      }
+      rows = await measureSideBySide(list, {
+        suite: 'grpc',
+        warmup: WARMUP,
+        calls: CALLS,
+        rounds: ROUNDS,
+      });
     } finally {
       for (const s of list) s.close();
       child.stdin?.end();
