@@ -51,3 +51,4 @@ export type { RegionHealthSnapshot } from './region-state.js';
 export { estimateRttMs, failoverOrder, greatCircleKm } from './topology.js';
 export type * from './types.js';
 export { regionWeight, type WeightInputs, type WeightPolicy } from './weight.js';
+export { WIRE_NAMES } from './wire.js';

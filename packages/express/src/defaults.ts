@@ -1,17 +1,18 @@
+import { WIRE_NAMES } from '@regionkit/core';
 /**
  * Every default of @regionkit/express in one place, with units. `types.ts` repeats them as
  * `@default` so an editor shows them.
  */
 export const EXPRESS_DEFAULTS = {
-  correlationHeader: 'x-request-id',
+  correlationHeader: WIRE_NAMES.correlationId,
   trustInboundCorrelationId: false,
   /** Relative deadline in whole ms, as @regionkit/fetch sends it on every attempt. */
-  deadlineHeader: 'x-regionkit-deadline-ms',
+  deadlineHeader: WIRE_NAMES.deadlineMs,
   /** A request with less time left than this is answered 504 at once (ms). */
   minRemainingMs: 10,
   /** Inbound deadlines longer than this are capped, so a caller cannot pin work for hours (ms). */
   maxDeadlineMs: 300_000,
-  priorityHeader: 'x-regionkit-priority',
+  priorityHeader: WIRE_NAMES.priority,
   healthPath: '/healthz',
   statusPath: '/regionkit/status',
   shedding: {

@@ -1,9 +1,10 @@
+import { WIRE_NAMES } from '@regionkit/core';
 /**
  * Every default of @regionkit/fetch in one place, with units. `types.ts` repeats them as
  * `@default` so an editor shows them.
  */
 export const HTTP_DEFAULTS = {
-  correlationHeader: 'x-request-id',
+  correlationHeader: WIRE_NAMES.correlationId,
   idempotencyKeys: 'off' as 'auto' | 'off',
   /** Largest stream request body buffered so it can be replayed on another attempt: 1 MiB. */
   maxReplayBodyBytes: 1_048_576,
@@ -27,11 +28,11 @@ export const HTTP_DEFAULTS = {
  */
 export const REGIONKIT_HEADERS = {
   /** 1-based attempt number of this logical call. */
-  attempt: 'x-regionkit-attempt',
+  attempt: WIRE_NAMES.attempt,
   /** Whole milliseconds this attempt may still take before the caller abandons it. */
-  deadline: 'x-regionkit-deadline-ms',
+  deadline: WIRE_NAMES.deadlineMs,
   /** `critical` or `sheddable`; absent means `default`. */
-  priority: 'x-regionkit-priority',
+  priority: WIRE_NAMES.priority,
 } as const;
 
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IDEMPOTENCY_KEY_HEADER = WIRE_NAMES.idempotencyKey;

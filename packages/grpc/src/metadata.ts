@@ -1,5 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+import { WIRE_NAMES } from '@regionkit/core';
 
 /** Metadata keys regionkit reads and writes. gRPC metadata keys are lower case. */
 export const METADATA_KEYS = {
@@ -7,13 +8,13 @@ export const METADATA_KEYS = {
    * Correlation ID of the logical request; validated on the way in, replaced when unsafe.
    * The same name @regionkit/fetch and @regionkit/express use by default.
    */
-  correlationId: 'x-request-id',
+  correlationId: WIRE_NAMES.correlationId,
   /** `critical` or `sheddable`; absent means `default` (as on the HTTP path). */
-  priority: 'x-regionkit-priority',
+  priority: WIRE_NAMES.priority,
   /** 1-based number of the attempt that carries it, so servers can see and count retries. */
-  attempt: 'x-regionkit-attempt',
+  attempt: WIRE_NAMES.attempt,
   /** Set when the caller gave one; identical on every attempt of the call. */
-  idempotencyKey: 'idempotency-key',
+  idempotencyKey: WIRE_NAMES.idempotencyKey,
   /** Server pushback (gRFC A6): wait this many ms before calling this server again. */
   retryPushback: 'grpc-retry-pushback-ms',
 } as const;

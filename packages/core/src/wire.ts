@@ -1,0 +1,18 @@
+/**
+ * Names on the wire that every regionkit adapter shares: what @regionkit/fetch and
+ * @regionkit/grpc send on each attempt is what @regionkit/express and the gRPC server
+ * interceptor read. One definition, so a client and a server can never disagree.
+ * HTTP header names and gRPC metadata keys alike (lower case).
+ */
+export const WIRE_NAMES = {
+  /** Correlation ID of the logical request; validated on the way in, replaced when unsafe. */
+  correlationId: 'x-request-id',
+  /** 1-based number of the attempt that carries it, so servers can see and count retries. */
+  attempt: 'x-regionkit-attempt',
+  /** Whole milliseconds this attempt may still take before the caller abandons it. */
+  deadlineMs: 'x-regionkit-deadline-ms',
+  /** `critical` or `sheddable`; absent means `default`. */
+  priority: 'x-regionkit-priority',
+  /** Identical on every attempt of a call; makes a non-idempotent call safe to resend. */
+  idempotencyKey: 'idempotency-key',
+} as const;
