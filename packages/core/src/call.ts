@@ -605,6 +605,7 @@ class CallAttempt implements Attempt {
  */
 class PendingAttempt<T> implements Watched {
   readonly deadline: number;
+  watchIndex = -1;
   readonly #attempt: CallAttempt;
   readonly #watch: DeadlineWatch;
   readonly #callerSignal: AbortSignal | undefined;

