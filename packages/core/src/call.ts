@@ -18,7 +18,7 @@ import {
   NoRegionAvailableError,
   type StopReason,
 } from './errors.js';
-import type { CallEvent, RegionkitEvents } from './events.js';
+import type { BreakerState, CallEvent, RegionkitEvents } from './events.js';
 import type { Planner } from './planner.js';
 import type { RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -72,16 +72,6 @@ class RetriableAttempt<T> extends Error {
   }
 }
 
-/** An attempt whose verdict counts against its region; thrown so opossum counts a failure. */
-class RegionFault<T> extends Error {
-  constructor(
-    readonly result: AttemptResult<T>,
-    readonly verdict: Verdict,
-  ) {
-    super('region fault');
-  }
-}
-
 /** Thrown out of p-retry to end the call with a value (a final 503 response, say). */
 class ReturnValue<T> {
   constructor(
@@ -117,9 +107,14 @@ const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
  * after every failure whether and where to try again. p-retry drives the loop (attempt count,
  * abort); this class decides the target, the delay and when to stop.
  *
- * Shaped for what comes next: an attempt is self-contained (`#runAttempt(region, number)`), so
- * hedging can start a second one in parallel, and the target choice (`#nextRegion`) is the one
- * place home-region pinning or session stickiness would hook in.
+ * The first attempt's outcome is handled synchronously, from the transport's answer to the
+ * caller's result, with no promise in between: at thousands of calls a second, each await on the
+ * common path costs more CPU than the routing decisions. Retries are rare and use plain async
+ * code.
+ *
+ * Shaped for what comes next: an attempt is self-contained (a `PendingAttempt` with its own
+ * `done`), so hedging can start a second one in parallel, and the target choice (`#nextRegion`)
+ * is the one place home-region pinning or session stickiness would hook in.
  */
 export class Call<T> implements AttemptOwner {
   readonly #env: CallEnvironment;
@@ -141,6 +136,8 @@ export class Call<T> implements AttemptOwner {
   #failoverReason: string | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (error: unknown) => void;
 
   constructor(
     env: CallEnvironment,
@@ -163,52 +160,48 @@ export class Call<T> implements AttemptOwner {
     this.#priority = options.priority ?? context.priority;
   }
 
-  async run(): Promise<T> {
+  run(): Promise<T> {
     const { config, budget } = this.#env;
     this.#span = this.#env.tracing.start(this);
     if (this.#deadlineMs <= 0) {
       const error = new DeadlineExceededError(config.service, this.#deadlineMs, []);
       this.#finish(true, 'deadline', error);
-      throw error;
+      return Promise.reject(error);
     }
-    this.#next = this.#nextRegion(this.#startedAt);
-    if (!this.#next) {
+    const first = this.#nextRegion(this.#startedAt);
+    if (!first) {
       const error = new NoRegionAvailableError(config.service, this.#unavailableDetail());
       this.#finish(true, 'no-region-left', error);
-      throw error;
+      return Promise.reject(error);
     }
+    this.#next = first;
     budget.recordCall(this.#startedAt);
-    let result: AttemptResult<T>;
-    try {
-      // The first attempt runs outside p-retry: most calls succeed at once and never need the
-      // retry machinery, so they should not pay for it.
-      result = await this.#runAttempt(this.#next, 1).catch((error: unknown) =>
-        error instanceof RetriableAttempt ? this.#retry(error) : Promise.reject(error),
-      );
-    } catch (error) {
-      if (error instanceof ReturnValue) {
-        this.#finish(true, error.stoppedBecause, undefined);
-        return error.value as T;
-      }
-      this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error), error);
-      throw error;
-    }
-    const ended =
-      this.#lastVerdict === 'success'
-        ? undefined
-        : this.#options.signal?.aborted
-          ? 'aborted'
-          : 'fatal';
-    this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
-    if (result.ok) return result.value;
-    throw result.error;
+    return new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+      // The first attempt runs outside p-retry and its outcome is handled synchronously: most
+      // calls succeed at once and should pay neither for the retry machinery nor for promise
+      // hops between the transport's answer and the caller.
+      new PendingAttempt(this, first, 1, this.#afterFirstAttempt).start();
+    });
   }
+
+  /** The first attempt's outcome: the call's result, or the start of the retry loop. */
+  readonly #afterFirstAttempt = (outcome: AttemptResult<T> | Error): void => {
+    if (!(outcome instanceof Error)) this.#end(outcome);
+    else if (outcome instanceof RetriableAttempt) {
+      this.#retry(outcome).then(
+        (result) => this.#end(result),
+        (error: unknown) => this.#stop(error),
+      );
+    } else this.#stop(outcome);
+  };
 
   /** Attempts 2..maxAttempts, driven by p-retry after the first attempt failed retriably. */
   async #retry(first: RetriableAttempt<T>): Promise<AttemptResult<T>> {
     const maxAttempts = this.#env.config.retry.maxAttempts;
     await this.#beforeRetry(first, 1, maxAttempts - 1);
-    return pRetry((n) => this.#runAttempt(this.#next as RegionState, n + 1), {
+    return pRetry((n) => this.#attempt(this.#next as RegionState, n + 1), {
       retries: maxAttempts - 2,
       minTimeout: 0, // the delay is ours (full jitter, Retry-After), taken in #beforeRetry
       signal: this.#options.signal,
@@ -217,31 +210,79 @@ export class Call<T> implements AttemptOwner {
     });
   }
 
-  /** Runs one attempt; resolves when the call is over, throws RetriableAttempt otherwise. */
-  async #runAttempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
-    const attempt = new CallAttempt(this, region.name, number, this.#attemptDeadline(number));
-    const started = Date.now();
-    let result: AttemptResult<T>;
-    let verdict: Verdict;
-    const breakerBefore = region.breakerState;
-    try {
-      const settled = await region.breaker.fire(() => this.#attemptThroughBreaker(attempt));
-      ({ result, verdict } = settled as { result: AttemptResult<T>; verdict: Verdict });
-    } catch (error) {
-      if (error instanceof RegionFault) {
-        ({ result, verdict } = error as RegionFault<T>);
-      } else if (isShutdown(error)) {
-        throw new ClientClosedError(this.#env.config.service);
-      } else if (isBreakerRejection(error)) {
-        result = { ok: false, error };
-        verdict = BREAKER_REJECTED;
-      } else {
-        throw error; // a bug in this package, not an outcome
-      }
+  /** One attempt as p-retry wants it: resolves when the call is over, rejects otherwise. */
+  #attempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
+    return new Promise((resolve, reject) => {
+      new PendingAttempt(this, region, number, (outcome) =>
+        outcome instanceof Error ? reject(outcome) : resolve(outcome),
+      ).start();
+    });
+  }
+
+  /** The call ends with this attempt's result: a success, a fatal error or the caller's abort. */
+  #end(result: AttemptResult<T>): void {
+    const ended =
+      this.#lastVerdict === 'success'
+        ? undefined
+        : this.#options.signal?.aborted
+          ? 'aborted'
+          : 'fatal';
+    this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
+    if (result.ok) this.#resolve(result.value);
+    else this.#reject(result.error);
+  }
+
+  /** The call ends without an attempt's result: retries ran out, or the client closed. */
+  #stop(error: unknown): void {
+    if (error instanceof ReturnValue) {
+      this.#finish(true, error.stoppedBecause, undefined);
+      this.#resolve(error.value as T);
+      return;
     }
+    this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error), error);
+    this.#reject(error);
+  }
+
+  /**
+   * The transport of `pending` settled: classifies the outcome and, once the region's breaker
+   * has counted it, hands the attempt's verdict on.
+   */
+  attemptSettled(pending: PendingAttempt<T>, result: AttemptResult<T>): void {
+    const { attempt } = pending;
+    // The caller gave up: not the region's fault, and not worth another attempt.
+    const verdict = this.#options.signal?.aborted
+      ? ABORTED
+      : excuseClientStall(result, this.#classify(result, attempt));
+    const span = this.#span;
+    if (span && attempt.trace) {
+      const failed = verdict.kind !== 'success' && verdict !== ABORTED; // an abort is no error
+      span.endAttempt(attempt.trace, failed ? verdict.reason : undefined);
+    }
+    const fault = isRegionFault(verdict);
+    const counted = pending.reportToBreaker(fault);
+    // A non-fault in a closed breaker changes no breaker state: decide now. Otherwise wait for
+    // opossum to count it, so the call sees (and its span records) any state change it caused.
+    if (!fault && pending.breakerBefore === 'closed') this.#decide(pending, result, verdict);
+    else {
+      const decide = () => this.#decide(pending, result, verdict);
+      counted.then(decide, decide);
+    }
+  }
+
+  /** opossum did not run the attempt: its breaker is open, or the client was closed. */
+  attemptRefused(pending: PendingAttempt<T>, error: unknown): void {
+    if (isShutdown(error)) pending.done(new ClientClosedError(this.#env.config.service));
+    else if (isBreakerRejection(error))
+      this.#decide(pending, { ok: false, error }, BREAKER_REJECTED);
+    else pending.done(error instanceof Error ? error : new Error(String(error))); // a bug here
+  }
+
+  /** Records an attempt's outcome against its region and tells the attempt's owner. */
+  #decide(pending: PendingAttempt<T>, result: AttemptResult<T>, verdict: Verdict): void {
+    const { region } = pending;
     const finished = Date.now();
-    const durationMs = finished - started;
-    if (this.#span && region.breakerState !== breakerBefore) {
+    const durationMs = finished - pending.startedAt;
+    if (this.#span && region.breakerState !== pending.breakerBefore) {
       this.#span.event(EVENT_BREAKER, {
         [ATTR_CLOUD_REGION]: region.name,
         [ATTR_BREAKER_STATE]: region.breakerState,
@@ -254,38 +295,36 @@ export class Call<T> implements AttemptOwner {
       region.coolDown(finished + verdict.retryAfterMs);
     }
     this.#tried.push(region);
-    this.#noteAttempt(region, number, result, verdict, durationMs);
-    if (verdict.kind === 'retriable') throw new RetriableAttempt(region, result, verdict);
+    this.#noteAttempt(region, pending.attempt.number, result, verdict, durationMs);
+    if (verdict.kind === 'retriable') {
+      pending.done(new RetriableAttempt(region, result, verdict));
+      return;
+    }
     this.#lastVerdict = verdict.kind;
     if (verdict !== ABORTED) {
       this.#servedBy = region.name;
       this.#context.servedBy = region.name;
     }
-    return result;
+    pending.done(result);
   }
 
-  /** The body opossum wraps: transport, per-attempt timeout, classification. */
-  async #attemptThroughBreaker(
-    attempt: CallAttempt,
-  ): Promise<{ result: AttemptResult<T>; verdict: Verdict }> {
-    const pending = new PendingAttempt<T>(attempt, this.#env.watch, this.#options.signal);
+  /** Starts `pending`'s transport, with the call's (or the attempt's own) span active. */
+  startTransport(pending: PendingAttempt<T>): void {
     const span = this.#span;
-    const result = await (span
-      ? span.runAttempt(attempt.region, attempt.number, (trace) => {
-          attempt.trace = trace;
-          return pending.run(this.#transport);
-        })
-      : pending.run(this.#transport));
-    // The caller gave up: not the region's fault, and not worth another attempt.
-    const verdict = this.#options.signal?.aborted
-      ? ABORTED
-      : excuseClientStall(result, this.#classify(result, attempt));
-    if (span && attempt.trace) {
-      const failed = verdict.kind !== 'success' && verdict !== ABORTED; // an abort is no error
-      span.endAttempt(attempt.trace, failed ? verdict.reason : undefined);
+    if (!span) {
+      pending.run(this.#transport);
+      return;
     }
-    if (isRegionFault(verdict)) throw new RegionFault(result, verdict);
-    return { result, verdict };
+    const { attempt } = pending;
+    span.runAttempt(attempt.region, attempt.number, (trace) => {
+      attempt.trace = trace;
+      pending.run(this.#transport);
+    });
+  }
+
+  /** A new attempt of this call: its deadline is a share of what is left of the call's. */
+  newAttempt(region: RegionState, number: number): CallAttempt {
+    return new CallAttempt(this, region.name, number, this.#attemptDeadline(number));
   }
 
   /**
@@ -491,6 +530,9 @@ export class Call<T> implements AttemptOwner {
   get options(): CallOptions {
     return this.#options;
   }
+  get watch(): DeadlineWatch {
+    return this.#env.watch;
+  }
   get service(): string {
     return this.#env.config.service;
   }
@@ -598,55 +640,105 @@ class CallAttempt implements Attempt {
   }
 }
 
+/** Where an attempt's outcome goes: the result that ends the call, or an Error that does not. */
+type AttemptDone<T> = (outcome: AttemptResult<T> | Error) => void;
+
+const noop = () => {};
+
 /**
- * One attempt in flight: settles with the transport's value or error, or with an
- * AttemptTimeoutError at the attempt deadline (aborting the transport's signal), or with the
- * caller's abort reason, whichever comes first.
+ * One attempt in flight, run through its region's opossum breaker. It settles with the
+ * transport's value or error, or with an AttemptTimeoutError at the attempt deadline (aborting
+ * the transport's signal), or with the caller's abort reason, whichever comes first, and hands
+ * that to the call to classify.
+ *
+ * opossum counts the outcome from a promise this attempt settles with the verdict (resolved, or
+ * rejected for a region fault), so the breaker sees exactly what the call decided, without the
+ * call having to wait for opossum's promise chain on the common path.
  */
 class PendingAttempt<T> implements Watched {
+  readonly region: RegionState;
+  readonly attempt: CallAttempt;
   readonly deadline: number;
+  readonly startedAt = Date.now();
+  readonly breakerBefore: BreakerState;
+  readonly done: AttemptDone<T>;
   watchIndex = -1;
-  readonly #attempt: CallAttempt;
+  readonly #call: Call<T>;
   readonly #watch: DeadlineWatch;
   readonly #callerSignal: AbortSignal | undefined;
-  readonly #startedAt = Date.now();
-  #resolve!: (result: AttemptResult<T>) => void;
+  #admitted = false;
   #settled = false;
+  #counted: Promise<unknown> | undefined;
+  #countSuccess: ((value?: unknown) => void) | undefined;
+  #countFailure: ((error: unknown) => void) | undefined;
 
-  constructor(attempt: CallAttempt, watch: DeadlineWatch, callerSignal: AbortSignal | undefined) {
-    this.#attempt = attempt;
-    this.deadline = attempt.attemptDeadline;
-    this.#watch = watch;
-    this.#callerSignal = callerSignal;
+  constructor(call: Call<T>, region: RegionState, number: number, done: AttemptDone<T>) {
+    this.#call = call;
+    this.region = region;
+    this.attempt = call.newAttempt(region, number);
+    this.deadline = this.attempt.attemptDeadline;
+    this.breakerBefore = region.breakerState;
+    this.done = done;
+    this.#watch = call.watch;
+    this.#callerSignal = call.options.signal;
   }
 
-  run(transport: Transport<T>): Promise<AttemptResult<T>> {
-    const settled = new Promise<AttemptResult<T>>((resolve) => {
-      this.#resolve = resolve;
-    });
+  /**
+   * Asks the region's breaker to run this attempt. opossum calls its action synchronously if it
+   * admits the attempt; the transport starts only after `fire` returned, so the promise opossum
+   * answers with is known (and handled) before any outcome can be reported to it.
+   */
+  start(): void {
+    const counted = this.region.breaker.fire(this.#admit);
+    this.#counted = counted;
+    if (!this.#admitted) {
+      counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
+      return;
+    }
     this.#watch.add(this);
     this.#callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#call.startTransport(this);
+  }
+
+  /** The action opossum runs: returns the promise of the verdict, which opossum counts. */
+  readonly #admit = (): Promise<unknown> => {
+    this.#admitted = true;
+    return new Promise((resolve, reject) => {
+      this.#countSuccess = resolve;
+      this.#countFailure = reject;
+    });
+  };
+
+  run(transport: Transport<T>): void {
     try {
-      transport(this.#attempt).then(
-        (value) => this.#settle({ ok: true, value }),
-        (error: unknown) => this.#settle({ ok: false, error }),
-      );
+      transport(this.attempt).then(this.#onValue, this.#onError);
     } catch (error) {
-      this.#settle({ ok: false, error });
+      this.#onError(error);
     }
-    return settled;
+  }
+
+  /**
+   * Settles the promise opossum counts; returns the promise opossum's own answer settles, once
+   * the breaker has counted the outcome (and changed state if it had to).
+   */
+  reportToBreaker(fault: boolean): Promise<unknown> {
+    if (fault) this.#countFailure?.(REGION_FAULT);
+    else this.#countSuccess?.();
+    return this.#counted as Promise<unknown>;
   }
 
   expire(): void {
     const now = Date.now();
-    const error = new AttemptTimeoutError(this.#attempt.region, now - this.#startedAt);
+    const error = new AttemptTimeoutError(this.attempt.region, now - this.startedAt);
     // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
     // so the response may be sitting unread in a socket. Not evidence against the region.
     if (now - this.deadline > CLIENT_STALL_MS) error.clientStalled = true;
-    this.#attempt.abort(error);
+    this.attempt.abort(error);
     this.#settle({ ok: false, error });
   }
 
+  readonly #onValue = (value: T) => this.#settle({ ok: true, value });
+  readonly #onError = (error: unknown) => this.#settle({ ok: false, error });
   readonly #onAbort = () => this.#settle({ ok: false, error: this.#callerSignal?.reason });
 
   #settle(result: AttemptResult<T>): void {
@@ -654,6 +746,9 @@ class PendingAttempt<T> implements Watched {
     this.#settled = true;
     this.#watch.delete(this);
     this.#callerSignal?.removeEventListener('abort', this.#onAbort);
-    this.#resolve(result);
+    this.#call.attemptSettled(this, result);
   }
 }
+
+/** What opossum is told failed: the verdict, not the transport's error, decides. */
+const REGION_FAULT = Object.freeze(new Error('regionkit: attempt failed against its region'));
