@@ -57,7 +57,31 @@ export interface CallEnvironment {
   readonly tracing: CallTracing;
 }
 
+/** Performs one attempt and answers with a promise (see `RegionalClient.execute`). */
 export type Transport<T> = (attempt: Attempt) => Promise<T>;
+
+/** Receives exactly one outcome; later calls are ignored. */
+export interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Performs one attempt and reports its outcome on `outcome`, synchronously if it can (see
+ * `RegionalClient.start`): an adapter that knows the answer inside a protocol callback (a
+ * response head) lets the call decide in that same callback.
+ */
+export type CallbackTransport<T> = (attempt: Attempt, outcome: Settle<T>) => void;
+
+/** A promise transport as a callback transport. */
+export function fromPromiseTransport<T>(transport: Transport<T>): CallbackTransport<T> {
+  return (attempt, outcome) => {
+    transport(attempt).then(
+      (value) => outcome.resolve(value),
+      (error: unknown) => outcome.reject(error),
+    );
+  };
+}
 
 type RetriableVerdict = Extract<Verdict, { kind: 'retriable' }>;
 
@@ -118,7 +142,9 @@ const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
  */
 export class Call<T> implements AttemptOwner {
   readonly #env: CallEnvironment;
-  readonly #transport: Transport<T>;
+  readonly #transport: CallbackTransport<T>;
+  /** Told the call's result (or error) once, when the call ends. */
+  readonly #done: Settle<T>;
   readonly #classify: Classifier<T>;
   readonly #options: CallOptions;
   readonly #context: RegionContext;
@@ -136,18 +162,18 @@ export class Call<T> implements AttemptOwner {
   #failoverReason: string | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
-  #resolve!: (value: T) => void;
-  #reject!: (error: unknown) => void;
 
   constructor(
     env: CallEnvironment,
-    transport: Transport<T>,
+    transport: CallbackTransport<T>,
     classify: Classifier<T>,
     options: CallOptions,
     context: RegionContext,
+    done: Settle<T>,
   ) {
     this.#env = env;
     this.#transport = transport;
+    this.#done = done;
     this.#classify = classify;
     this.#options = options;
     this.#context = context;
@@ -160,30 +186,29 @@ export class Call<T> implements AttemptOwner {
     this.#priority = options.priority ?? context.priority;
   }
 
-  run(): Promise<T> {
+  /** Runs the call; its result or error goes to `done`. */
+  start(): void {
     const { config, budget } = this.#env;
     this.#span = this.#env.tracing.start(this);
     if (this.#deadlineMs <= 0) {
       const error = new DeadlineExceededError(config.service, this.#deadlineMs, []);
       this.#finish(true, 'deadline', error);
-      return Promise.reject(error);
+      this.#done.reject(error);
+      return;
     }
     const first = this.#nextRegion(this.#startedAt);
     if (!first) {
       const error = new NoRegionAvailableError(config.service, this.#unavailableDetail());
       this.#finish(true, 'no-region-left', error);
-      return Promise.reject(error);
+      this.#done.reject(error);
+      return;
     }
     this.#next = first;
     budget.recordCall(this.#startedAt);
-    return new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      // The first attempt runs outside p-retry and its outcome is handled synchronously: most
-      // calls succeed at once and should pay neither for the retry machinery nor for promise
-      // hops between the transport's answer and the caller.
-      new PendingAttempt(this, first, 1, this.#afterFirstAttempt).start();
-    });
+    // The first attempt runs outside p-retry and its outcome is handled synchronously: most
+    // calls succeed at once and should pay neither for the retry machinery nor for promise
+    // hops between the transport's answer and the caller.
+    new PendingAttempt(this, first, 1, this.#afterFirstAttempt).start();
   }
 
   /** The first attempt's outcome: the call's result, or the start of the retry loop. */
@@ -228,19 +253,19 @@ export class Call<T> implements AttemptOwner {
           ? 'aborted'
           : 'fatal';
     this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
-    if (result.ok) this.#resolve(result.value);
-    else this.#reject(result.error);
+    if (result.ok) this.#done.resolve(result.value);
+    else this.#done.reject(result.error);
   }
 
   /** The call ends without an attempt's result: retries ran out, or the client closed. */
   #stop(error: unknown): void {
     if (error instanceof ReturnValue) {
       this.#finish(true, error.stoppedBecause, undefined);
-      this.#resolve(error.value as T);
+      this.#done.resolve(error.value as T);
       return;
     }
     this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error), error);
-    this.#reject(error);
+    this.#done.reject(error);
   }
 
   /**
@@ -655,7 +680,7 @@ const noop = () => {};
  * rejected for a region fault), so the breaker sees exactly what the call decided, without the
  * call having to wait for opossum's promise chain on the common path.
  */
-class PendingAttempt<T> implements Watched {
+class PendingAttempt<T> implements Watched, Settle<T> {
   readonly region: RegionState;
   readonly attempt: CallAttempt;
   readonly deadline: number;
@@ -709,12 +734,21 @@ class PendingAttempt<T> implements Watched {
     });
   };
 
-  run(transport: Transport<T>): void {
+  run(transport: CallbackTransport<T>): void {
     try {
-      transport(this.attempt).then(this.#onValue, this.#onError);
+      transport(this.attempt, this);
     } catch (error) {
-      this.#onError(error);
+      this.reject(error);
     }
+  }
+
+  /** The transport's answer (ignored once the attempt timed out or the caller aborted). */
+  resolve(value: T): void {
+    this.#settle({ ok: true, value });
+  }
+
+  reject(error: unknown): void {
+    this.#settle({ ok: false, error });
   }
 
   /**
@@ -737,8 +771,6 @@ class PendingAttempt<T> implements Watched {
     this.#settle({ ok: false, error });
   }
 
-  readonly #onValue = (value: T) => this.#settle({ ok: true, value });
-  readonly #onError = (error: unknown) => this.#settle({ ok: false, error });
   readonly #onAbort = () => this.#settle({ ok: false, error: this.#callerSignal?.reason });
 
   #settle(result: AttemptResult<T>): void {

@@ -1,5 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { Call, type CallEnvironment, type Transport } from './call.js';
+import {
+  Call,
+  type CallbackTransport,
+  type CallEnvironment,
+  fromPromiseTransport,
+  type Settle,
+  type Transport,
+} from './call.js';
 import { defaultClassifier } from './classify.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import { currentContext, detachedContext } from './context.js';
@@ -115,10 +122,30 @@ export class RegionalClient<TDefault = unknown> {
    * (listing every attempt) when retriable failures ran out, or `NoRegionAvailableError`.
    */
   execute<T = TDefault>(transport: Transport<T>, options: ExecuteOptions<T> = {}): Promise<T> {
-    if (this.#closed) return Promise.reject(new ClientClosedError(this.service));
+    const result = Promise.withResolvers<T>();
+    this.start(fromPromiseTransport(transport), options, result);
+    return result.promise;
+  }
+
+  /**
+   * `execute` in callback style, for adapters on hot paths: the transport reports each
+   * attempt's outcome on the `Settle` it is given, and the call's result or error goes to
+   * `done`. An outcome reported synchronously is decided synchronously, so when the first
+   * attempt succeeds (the common case) `done` runs inside the transport's own callback, with no
+   * promise between the protocol and the caller.
+   */
+  start<T = TDefault>(
+    transport: CallbackTransport<T>,
+    options: ExecuteOptions<T>,
+    done: Settle<T>,
+  ): void {
+    if (this.#closed) {
+      done.reject(new ClientClosedError(this.service));
+      return;
+    }
     const classify = (options.classify ?? this.#classify) as Classifier<T>;
     const context = currentContext() ?? detachedContext(options.priority);
-    return new Call(this.#env, transport, classify, options, context).run();
+    new Call(this.#env, transport, classify, options, context, done).start();
   }
 
   /** Subscribes to an event; returns a disposer. Events are also on `regionkit:<name>` diagnostics channels. */

@@ -27,7 +27,7 @@ describe('DeadlineWatch', () => {
     const watch = new DeadlineWatch();
     const entries = [10, 50, 20, 90, 30].map((deadline, i) => new Entry(`e${i}`, deadline));
     for (const entry of entries) watch.add(entry);
-    const [e0, e1, e2, e3, e4] = entries as [Entry, Entry, Entry, Entry, Entry];
+    const [e0, , e2, e3, e4] = entries as [Entry, Entry, Entry, Entry, Entry];
     watch.delete(e0); // the first slot: the last entry moves into it
     watch.delete(e0); // twice is harmless
     watch.delete(e3); // now the last slot

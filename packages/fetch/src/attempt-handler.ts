@@ -1,3 +1,4 @@
+import type { Settle } from '@regionkit/core';
 import type { Dispatcher } from 'undici';
 import type { ResponseHead } from './classify.js';
 import { HTTP_DEFAULTS } from './defaults.js';
@@ -33,10 +34,12 @@ class DrainLimitError extends Error {
 }
 
 /**
- * undici handler for one attempt. Settles the attempt's promise at the response head, so core
- * can classify the status before any body is read; body events that arrive before the call
- * decides are buffered (pausing the socket past a limit), then replayed to the caller if this
- * response is returned, or drained and dropped if it is retried.
+ * undici handler for one attempt. Reports the attempt's outcome to core at the response head,
+ * so core can classify the status before any body is read. When core decides at once (the
+ * common case), the response is committed before its first body chunk arrives and streams
+ * straight through; body events that arrive before a later decision are buffered (pausing the
+ * socket past a limit), then replayed to the caller if this response is returned, or drained
+ * and dropped if it is retried.
  */
 export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead {
   statusCode = 0;
@@ -46,8 +49,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   rawTrailers: unknown = null;
   #phase = Phase.Waiting;
   #controller: Controller | null = null;
-  #resolve: ((head: AttemptHandler) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
+  readonly #outcome: Settle<AttemptHandler>;
   #abandonedBecause: Error | undefined;
   /** Chunks received before the decision (or while the caller is paused during replay). */
   #buffer: Buffer[] | undefined;
@@ -61,16 +63,9 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   /** The response's end or error went to the caller; nothing more will. */
   #delivered = false;
 
-  /** Dispatches the attempt; resolves with this handler when the response head arrives. */
-  start(
-    dispatch: Dispatcher.Dispatch,
-    options: Dispatcher.DispatchOptions,
-  ): Promise<AttemptHandler> {
-    return new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      dispatch(options, this);
-    });
+  /** `outcome` is told this handler when the response head arrives, or the error before it. */
+  constructor(outcome: Settle<AttemptHandler>) {
+    this.#outcome = outcome;
   }
 
   onRequestStart(controller: Controller): void {
@@ -95,7 +90,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
     this.statusMessage = statusMessage;
     this.rawHeaders = controller.rawHeaders ?? null;
     this.#phase = Phase.Undecided;
-    this.#resolve?.(this);
+    this.#outcome.resolve(this); // may commit this response before returning
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -130,7 +125,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
     switch (this.#phase) {
       case Phase.Waiting:
         this.#phase = Phase.Discarded;
-        this.#reject?.(error);
+        this.#outcome.reject(error);
         return;
       case Phase.Committed:
         if (!this.#buffer) {
@@ -196,7 +191,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
     if (phase === Phase.Waiting) {
       this.#abandonedBecause = reason;
       this.#controller?.abort(reason);
-      this.#reject?.(reason);
+      this.#outcome.reject(reason);
       return;
     }
     this.#drainedBytes = this.#bufferedBytes;

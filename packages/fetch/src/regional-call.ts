@@ -7,6 +7,7 @@ import {
   type ExecuteOptions,
   type RegionalClient,
   runInContext,
+  type Settle,
   type Verdict,
   validCorrelationId,
 } from '@regionkit/core';
@@ -39,7 +40,9 @@ const ABORTED: Verdict = Object.freeze({ kind: 'fatal', reason: 'aborted' });
  * the attempts through core's `execute`, and hands the caller exactly one outcome: the chosen
  * attempt's response, streamed, or one error.
  */
-export class RegionalCall implements Dispatcher.DispatchController, ResponseSink {
+export class RegionalCall
+  implements Dispatcher.DispatchController, ResponseSink, Settle<AttemptHandler>
+{
   rawHeaders: Dispatcher.DispatchController['rawHeaders'] = null;
   rawTrailers: Dispatcher.DispatchController['rawTrailers'] = null;
   readonly #runtime: ServiceRuntime;
@@ -197,7 +200,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
         deadlineMs: perRequest?.deadlineMs,
         priority: perRequest?.priority,
         excludedRegions: perRequest?.excludedRegions,
-        classify: this.#classify.bind(this),
+        classify: this.#classify,
       },
     };
   }
@@ -211,49 +214,54 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
     const seed = prepared.correlationId;
     // A caller's own valid correlation ID starts the context when there is none; inside a
     // context (an inbound request), the context's ID wins so every hop carries the same one.
-    const transport = this.#transport.bind(this);
-    let pending: Promise<AttemptHandler>;
+    // Callback style: a response head that ends the call reaches the caller inside undici's
+    // own callback, with no promise (and no buffering of the body) in between.
     if (seed !== undefined && currentContext() === undefined && validCorrelationId(seed)) {
-      pending = runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
-        client.execute(transport, prepared.execute),
+      runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
+        client.start(this.#transport, prepared.execute, this),
       );
     } else {
-      pending = client.execute(transport, prepared.execute);
+      client.start(this.#transport, prepared.execute, this);
     }
-    this.#settle(pending);
   }
 
-  /** An async method rather than `.then(closure, closure)`: no per-call functions. */
-  async #settle(pending: Promise<AttemptHandler>): Promise<void> {
-    let response: AttemptHandler;
-    try {
-      response = await pending;
-    } catch (error) {
-      this.#fail(error);
-      return;
-    }
+  // --- Settle: the call's outcome, from core ------------------------------------------------
+
+  /** The call returns this attempt's response. */
+  resolve(response: AttemptHandler): void {
     this.#commit(response);
   }
 
+  /** The call failed: no attempt's response is returned. */
+  reject(error: unknown): void {
+    this.#fail(error);
+  }
+
   /** One attempt against `attempt.region`: same path, query, headers and body, new origin. */
-  #transport(attempt: Attempt): Promise<AttemptHandler> {
+  readonly #transport = (attempt: Attempt, outcome: Settle<AttemptHandler>): void => {
     // Reaching a new attempt means the previous response (a 503, say) is not the answer.
     this.#current?.discard(RETRIED);
-    if (this.#aborted) return Promise.reject(this.#reason);
-    const handler = new AttemptHandler();
+    if (this.#aborted) {
+      outcome.reject(this.#reason);
+      return;
+    }
+    const handler = new AttemptHandler(outcome);
     this.#current = handler;
     const origin = this.#runtime.config.originOf.get(attempt.region) as string;
     this.#attemptRecording = isRecording();
     if (this.#attemptRecording) this.#describeAttempt(attempt, origin);
-    return handler.start(this.#dispatch, {
-      ...this.#options,
-      origin,
-      headers: this.#attemptHeaders(attempt) as string[],
-      body: this.#body as Dispatcher.DispatchOptions['body'],
-    });
-  }
+    this.#dispatch(
+      {
+        ...this.#options,
+        origin,
+        headers: this.#attemptHeaders(attempt) as string[],
+        body: this.#body as Dispatcher.DispatchOptions['body'],
+      },
+      handler,
+    );
+  };
 
-  #classify(result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict {
+  readonly #classify = (result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict => {
     if (this.#aborted) return ABORTED;
     if (!result.ok && result.error instanceof AttemptTimeoutError) {
       // Core moved on; the request must not keep its connection busy.
@@ -272,7 +280,7 @@ export class RegionalCall implements Dispatcher.DispatchController, ResponseSink
       };
     }
     return verdict;
-  }
+  };
 
   #attemptHeaders(attempt: Attempt): unknown[] {
     const base = this.#baseHeaders;
