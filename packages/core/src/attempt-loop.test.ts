@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRegionalClient } from './client.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
 import type { RetryEvent } from './events.js';
-import { fakeRegions, hang, ok, refused, reset, settle } from './test-helpers.js';
+import { fakeRegions, hang, ok, refused, reset, settle, THREE_REGIONS } from './test-helpers.js';
 
 // The error rate and breakers are tested elsewhere; here they must not interfere.
 const quiet = { health: { minRequests: 10_000 }, breaker: { volumeThreshold: 10_000 } };
@@ -302,6 +303,54 @@ describe('client lifecycle and stalls', () => {
     await expect(result).resolves.toBe('served by us-west');
     expect(reasons).toEqual(['us-east:client-stall', 'us-west:ok']);
     expect(client.status().regions[0]?.errorRate).toBe(0);
+    client.close();
+  });
+});
+
+describe('start (callback style)', () => {
+  it('decides a synchronous success before start returns: no promise in between', () => {
+    const client = createRegionalClient<string>(THREE_REGIONS);
+    const results: string[] = [];
+    client.start(
+      (attempt, outcome) => outcome.resolve(`served by ${attempt.region}`),
+      { idempotent: true },
+      { resolve: (value) => results.push(value), reject: (error) => results.push(`${error}`) },
+    );
+    expect(results).toEqual(['served by us-east']);
+    expect(client.status().regions[0]?.requests).toBe(1); // recorded against the region too
+    client.close();
+  });
+
+  it('fails over when an attempt reports a retriable error, and tells done once', async () => {
+    const client = createRegionalClient<string>({ ...THREE_REGIONS, ...quiet });
+    const regions: string[] = [];
+    const done = Promise.withResolvers<string>();
+    let told = 0;
+    client.start(
+      (attempt, outcome) => {
+        regions.push(attempt.region);
+        if (attempt.region === 'us-east') {
+          outcome.reject(
+            Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+          );
+          outcome.resolve('late answer, ignored');
+        } else outcome.resolve(`served by ${attempt.region}`);
+      },
+      { idempotent: true },
+      {
+        resolve: (value) => {
+          told++;
+          done.resolve(value);
+        },
+        reject: (error) => {
+          told++;
+          done.reject(error);
+        },
+      },
+    );
+    await expect(done.promise).resolves.toBe('served by us-west');
+    expect(regions).toEqual(['us-east', 'us-west']);
+    expect(told).toBe(1);
     client.close();
   });
 });

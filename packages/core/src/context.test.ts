@@ -3,9 +3,13 @@ import {
   createContext,
   currentContext,
   MAX_CORRELATION_ID_LENGTH,
+  newCorrelationId,
   runInContext,
   validCorrelationId,
 } from './context.js';
+
+/** RFC 9562: version 8 (custom), variant 10xx. */
+const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('correlation IDs', () => {
   it.each([
@@ -32,7 +36,16 @@ describe('correlation IDs', () => {
 
   it('replaces an invalid inbound ID with a fresh UUID instead of echoing it', () => {
     const context = createContext({ correlationId: 'evil\r\nheader: 1' });
-    expect(context.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(context.correlationId).toMatch(UUID_V8);
+  });
+
+  it('generates distinct, valid, UUID-shaped IDs', () => {
+    const ids = Array.from({ length: 10_000 }, () => newCorrelationId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of [ids[0], ids[9_999]]) {
+      expect(id).toMatch(UUID_V8);
+      expect(validCorrelationId(id)).toBe(id);
+    }
   });
 
   it('falls back to default priority and no deadline on garbage', () => {
