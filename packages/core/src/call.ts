@@ -405,12 +405,12 @@ export class Call<T> implements AttemptOwner {
     const isExcluded = excluded?.length
       ? (region: RegionState) => excluded.includes(region.name)
       : undefined;
-    if (this.#tried.length === 0) return planner.plan(now, isExcluded)[0];
-    const untried = planner.plan(
+    if (this.#tried.length === 0) return planner.first(now, isExcluded);
+    const untried = planner.first(
       now,
       (region) => this.#tried.includes(region) || isExcluded?.(region) === true,
     );
-    return untried[0] ?? planner.plan(now, isExcluded)[0];
+    return untried ?? planner.first(now, isExcluded);
   }
 
   /** Fixed attempt timeout if configured, else an equal share of what is left. */

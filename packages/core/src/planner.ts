@@ -21,6 +21,23 @@ export class Planner {
     this.#random = random;
   }
 
+  /**
+   * The region `plan(now, skip)` would put first, without building the plan: in `localFirst`
+   * routing that is the first healthy region in failover order, unless an evicted region is due
+   * a probe. Same side effects as `plan` (it claims the probe).
+   */
+  first(now: number, skip?: (region: RegionState) => boolean): RegionState | undefined {
+    if (this.#routing !== 'localFirst') return this.plan(now, skip)[0];
+    let best: RegionState | undefined;
+    for (const region of this.#order) {
+      if (!region.breakerAdmits || region.isCooling(now) || skip?.(region)) continue;
+      if (region.weight(now) > 0) best ??= region;
+      else if (region.claimProbe(now)) return region;
+    }
+    // No healthy region: panic mode and cooling regions, as `plan` orders them.
+    return best ?? this.plan(now, skip)[0];
+  }
+
   plan(now: number, skip?: (region: RegionState) => boolean): RegionState[] {
     const healthy: RegionState[] = [];
     const evicted: RegionState[] = [];
