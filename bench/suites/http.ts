@@ -19,9 +19,9 @@ import type { BenchRow, BenchSuite } from '../row.js';
 
 const CONCURRENCIES = [1, 64] as const;
 /** Requests per subject per round: bounded, about a second each on a 2-core machine. */
-const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 2_000, 64: 12_000 };
-const WARMUP = 2_000;
-const ROUNDS = 4;
+const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 1_000, 64: 6_000 };
+const WARMUP = 5_000;
+const ROUNDS = 8;
 
 const SERVER = `
 const http = require('node:http');

@@ -104,7 +104,7 @@ export class RegionalClient<TDefault = unknown> {
       regions: this.#regions,
       random,
       watch: new DeadlineWatch(),
-      tracing: new CallTracing(this.#config.telemetry.attemptSpans),
+      tracing: new CallTracing(this.#config.service, this.#config.telemetry.attemptSpans),
     };
     liveClients.add(this as RegionalClient);
     this.#stopMetrics = this.#config.telemetry.metrics

@@ -30,13 +30,13 @@ const DROPPED: ReadonlySet<string> = new Set(Object.values(REGIONKIT_HEADERS));
  * attempt and fails the call with its own error.
  */
 export function readCallerHeaders(headers: unknown, correlationHeader: string): CallerHeaders {
+  if (headers == null) return NO_HEADERS;
   const out: Mutable<CallerHeaders> = {
     base: [],
     correlationId: undefined,
     idempotencyKey: undefined,
     hasTraceparent: false,
   };
-  if (headers == null) return NO_HEADERS;
   const add = (name: unknown, value: unknown) => {
     if (typeof name !== 'string') {
       out.base.push(name, value); // let undici reject it with its own message

@@ -71,18 +71,18 @@ export class CallTracing {
   readonly #attemptSpans: boolean;
   // A ProxyTracer: it finds the SDK's tracer even when the SDK is registered after this client.
   readonly #tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION);
+  // Built once per client: every call starts a span, recording or not.
+  readonly #spanName: string;
+  readonly #spanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
 
-  constructor(attemptSpans: boolean) {
+  constructor(service: string, attemptSpans: boolean) {
+    this.#spanName = `call ${service}`;
     this.#attemptSpans = attemptSpans;
   }
 
   start(info: CallSpanStart): CallSpan | undefined {
     const parent = context.active();
-    const span = this.#tracer.startSpan(
-      `call ${info.service}`,
-      { kind: SpanKind.INTERNAL },
-      parent,
-    );
+    const span = this.#tracer.startSpan(this.#spanName, this.#spanOptions, parent);
     if (!span.isRecording()) return undefined;
     span.setAttributes({
       [ATTR_SERVICE]: info.service,
