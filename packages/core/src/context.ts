@@ -42,16 +42,18 @@ export function validCorrelationId(value: unknown): string | undefined {
 
 /**
  * A fresh correlation ID: unique, not secret. It has the shape of an RFC 9562 version-8 UUID,
- * so log pipelines that expect UUIDs accept it: 74 random bits drawn once per process, then a
- * 48-bit counter. Every outbound call made outside a request context needs one, and this costs
- * a string concatenation where `randomUUID()` costs a few microseconds of CPU per call.
+ * so log pipelines that expect UUIDs accept it: 74 random bits drawn once per process (and again
+ * every 2^30 IDs), then a counter written in decimal, which is valid hex and much cheaper to
+ * format. Every outbound call made outside a request context needs one: `randomUUID()` cost a
+ * few microseconds of CPU per call.
  */
 export function newCorrelationId(): string {
   if (idCounter >= MAX_ID_COUNTER) reseedIds();
-  return idPrefix + (idCounter++).toString(16).padStart(12, '0');
+  return idPrefix + String(idCounter++).padStart(12, '0');
 }
 
-const MAX_ID_COUNTER = 2 ** 48;
+/** Keeps the counter a small integer, which V8 formats fastest. */
+const MAX_ID_COUNTER = 2 ** 30;
 let idPrefix = '';
 let idCounter = 0;
 reseedIds();
@@ -61,7 +63,7 @@ function reseedIds(): void {
   const variant = ((Number.parseInt(hex.charAt(15), 16) & 0x3) | 0x8).toString(16); // 10xx
   idPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(12, 15)}-${variant}${hex.slice(16, 19)}-`;
   // A random start as well: two processes that drew the same prefix still differ.
-  idCounter = Number.parseInt(hex.slice(19, 20), 16) * 2 ** 40;
+  idCounter = Number.parseInt(hex.slice(19, 20), 16) << 20;
 }
 
 const PRIORITIES: ReadonlySet<unknown> = new Set<Priority>(['critical', 'default', 'sheddable']);
