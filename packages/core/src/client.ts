@@ -132,7 +132,8 @@ export class RegionalClient<TDefault = unknown> {
    * attempt's outcome on the `Settle` it is given, and the call's result or error goes to
    * `done`. An outcome reported synchronously is decided synchronously, so when the first
    * attempt succeeds (the common case) `done` runs inside the transport's own callback, with no
-   * promise between the protocol and the caller.
+   * promise between the protocol and the caller. `done` runs on the transport's stack, so it
+   * must not throw: catch and route errors yourself, as a promise's resolvers do.
    */
   start<T = TDefault>(
     transport: CallbackTransport<T>,
