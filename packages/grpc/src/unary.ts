@@ -1,5 +1,5 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import type { Attempt } from '@regionkit/core';
+import type { Attempt, Settle } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
 import { toCallError } from './errors.js';
@@ -30,42 +30,45 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
     } catch (error) {
       return Promise.reject(error);
     }
-    const transport = (attempt: Attempt) =>
-      new Promise<unknown>((resolve, reject) => {
-        let responded = false;
-        const grpcCall = parts.grpcClient(attempt.region).makeUnaryRequest(
-          path,
-          requestSerialize,
-          responseDeserialize,
-          request,
-          attemptMetadata(options),
-          {
-            deadline: attempt.attemptDeadline,
-            interceptors: attemptInterceptors(parts, options, attempt),
-          },
-          (error: ServiceError | null, value?: unknown) => {
-            attempt.setAttributes(rpc);
-            attempt.setAttributes({ [ATTR_RPC_GRPC_STATUS_CODE]: error ? error.code : 0 });
-            if (error) {
-              if (responded) markServerResponded(error);
-              reject(error);
-            } else {
-              resolve(value);
-            }
-          },
-        );
-        grpcCall.on('metadata', () => {
-          responded = true;
-        });
-        // The deadline ends a timed-out attempt by itself; only the caller's abort needs a cancel.
-        if (options.signal) {
-          attempt.signal.addEventListener('abort', () => grpcCall.cancel(), { once: true });
-        }
+    // Callback style (core's `start`): grpc-js answers in a callback, and the call is decided
+    // there, without a promise per attempt.
+    const transport = (attempt: Attempt, outcome: Settle<unknown>) => {
+      let responded = false;
+      const grpcCall = parts.grpcClient(attempt.region).makeUnaryRequest(
+        path,
+        requestSerialize,
+        responseDeserialize,
+        request,
+        attemptMetadata(options),
+        {
+          deadline: attempt.attemptDeadline,
+          interceptors: attemptInterceptors(parts, options, attempt),
+        },
+        (error: ServiceError | null, value?: unknown) => {
+          attempt.setAttributes(rpc);
+          attempt.setAttributes({ [ATTR_RPC_GRPC_STATUS_CODE]: error ? error.code : 0 });
+          if (error) {
+            if (responded) markServerResponded(error);
+            outcome.reject(error);
+          } else {
+            outcome.resolve(value);
+          }
+        },
+      );
+      grpcCall.on('metadata', () => {
+        responded = true;
       });
-    return parts.core
-      .execute(transport, coreCallOptions(method, options, options.signal))
-      .catch((error: unknown) => {
-        throw toCallError(error, parts.service, method.name, options.signal);
-      });
+      // The deadline ends a timed-out attempt by itself; only the caller's abort needs a cancel.
+      if (options.signal) {
+        attempt.signal.addEventListener('abort', () => grpcCall.cancel(), { once: true });
+      }
+    };
+    const result = Promise.withResolvers<unknown>();
+    parts.core.start(transport, coreCallOptions(method, options, options.signal), {
+      resolve: result.resolve,
+      reject: (error: unknown) =>
+        result.reject(toCallError(error, parts.service, method.name, options.signal)),
+    });
+    return result.promise;
   };
 }
