@@ -67,8 +67,14 @@ export class DeadlineWatch {
       return;
     }
     this.#idleSince = 0;
-    const expired = this.#entries.filter((entry) => entry.deadline <= now);
-    if (expired.length === 0) return;
+    // Most sweeps find nothing due: allocate only when something is.
+    let expired: Watched[] | undefined;
+    for (const entry of this.#entries) {
+      if (entry.deadline > now) continue;
+      expired ??= [];
+      expired.push(entry);
+    }
+    if (!expired) return;
     // Expired only after the scan: `expire` settles attempts, which removes entries (and may
     // add new ones) and so reorders the list. One expiry may also settle another attempt.
     for (const entry of expired) {
