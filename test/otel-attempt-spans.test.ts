@@ -5,6 +5,7 @@
  * INTERNAL call span; the served region's server receives the served attempt as its parent.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { CallEvent } from '@regionkit/core';
 import { createRegionalFetch } from '@regionkit/fetch';
 import { afterAll, beforeEach, expect, it } from 'vitest';
 import { rawHeaderValues, regionsConfig, startRegions } from './http-fixtures.js';
@@ -69,4 +70,38 @@ it('gives each attempt of a failed-over HTTP call its own CLIENT span', async ()
   expect(received && rawHeaderValues(received, 'traceparent')).toEqual([
     `00-${served?.spanContext().traceId}-${served?.spanContext().spanId}-01`,
   ]);
+});
+
+it('treats a fetch the caller aborted as abandoned, not as a failed or served attempt', async () => {
+  const [east] = await startRegions(['us-east']);
+  if (!east) throw new Error('no region started');
+  const controller = new AbortController();
+  east.handler = () => controller.abort(new Error('caller left')); // never answers
+  const orders = createRegionalFetch({
+    service: 'orders',
+    localRegion: 'us-east',
+    regions: regionsConfig([east]),
+    telemetry: { attemptSpans: true },
+  });
+  const calls: CallEvent[] = [];
+  orders.client.on('call', (event) => calls.push(event));
+  try {
+    await expect(orders('/orders/42', { signal: controller.signal })).rejects.toThrow(
+      'caller left',
+    );
+    // Nothing was learnt about the region: the abort is not in its health window.
+    expect(orders.client.status().regions[0]?.requests).toBe(0);
+  } finally {
+    await orders.close();
+    await east.kill();
+  }
+  // undici's fetch reports the abort through the dispatch controller, not a core signal.
+  expect(calls).toEqual([
+    expect.objectContaining({ outcome: 'failure', stoppedBecause: 'aborted', servedBy: undefined }),
+  ]);
+  const attempt = telemetry.spans().find((s) => s.kind === SpanKind.CLIENT);
+  expect(attempt?.status.code).not.toBe(SpanStatusCode.ERROR);
+  expect(attempt?.attributes['error.type']).toBeUndefined();
+  const call = telemetry.spans().find((s) => s.kind === SpanKind.INTERNAL);
+  expect(call?.attributes['cloud.region']).toBeUndefined();
 });

@@ -117,7 +117,7 @@ function isBreakerRejection(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EOPENBREAKER';
 }
 
-const ABORTED: Verdict = Object.freeze({ kind: 'fatal', reason: 'aborted' });
+const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 
 const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
   kind: 'retriable',
@@ -249,7 +249,7 @@ export class Call<T> implements AttemptOwner {
     const ended =
       this.#lastVerdict === 'success'
         ? undefined
-        : this.#options.signal?.aborted
+        : this.#lastVerdict === 'aborted' || this.#options.signal?.aborted
           ? 'aborted'
           : 'fatal';
     this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
@@ -280,7 +280,7 @@ export class Call<T> implements AttemptOwner {
       : excuseClientStall(result, this.#classify(result, attempt));
     const span = this.#span;
     if (span && attempt.trace) {
-      const failed = verdict.kind !== 'success' && verdict !== ABORTED; // an abort is no error
+      const failed = verdict.kind !== 'success' && verdict.kind !== 'aborted'; // no error
       span.endAttempt(attempt.trace, failed ? verdict.reason : undefined);
     }
     const fault = isRegionFault(verdict);
@@ -313,7 +313,8 @@ export class Call<T> implements AttemptOwner {
         [ATTR_BREAKER_STATE]: region.breakerState,
       });
     }
-    if (verdict !== BREAKER_REJECTED) {
+    // Neither an unsent attempt nor one the caller abandoned says anything about the region.
+    if (verdict !== BREAKER_REJECTED && verdict.kind !== 'aborted') {
       region.record(isRegionFault(verdict), durationMs, finished);
     }
     if (verdict.kind === 'retriable' && verdict.retryAfterMs !== undefined) {
@@ -326,7 +327,7 @@ export class Call<T> implements AttemptOwner {
       return;
     }
     this.#lastVerdict = verdict.kind;
-    if (verdict !== ABORTED) {
+    if (verdict.kind !== 'aborted') {
       this.#servedBy = region.name;
       this.#context.servedBy = region.name;
     }
@@ -456,7 +457,8 @@ export class Call<T> implements AttemptOwner {
       attempt: number,
       region: region.name,
       outcome: verdict === BREAKER_REJECTED ? 'rejected' : verdict.kind,
-      reason: verdict.kind === 'success' ? 'ok' : verdict.reason,
+      reason:
+        verdict.kind === 'success' ? 'ok' : verdict.kind === 'aborted' ? 'aborted' : verdict.reason,
       durationMs,
       ...(result.ok ? {} : { error: result.error }),
     };

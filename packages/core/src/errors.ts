@@ -50,8 +50,11 @@ export interface AttemptRecord {
   /** 1-based attempt number; attempt 1 is the first try. */
   readonly attempt: number;
   readonly region: string;
-  /** `success`, `fatal`, `retriable`, or `rejected` (the region's breaker refused it unsent). */
-  readonly outcome: 'success' | 'fatal' | 'retriable' | 'rejected';
+  /**
+   * `success`, `fatal`, `retriable`, `rejected` (the region's breaker refused it unsent) or
+   * `aborted` (the caller gave up while it was in flight).
+   */
+  readonly outcome: 'success' | 'fatal' | 'retriable' | 'rejected' | 'aborted';
   /** Low-cardinality reason, e.g. `connect-refused`, `status-503`, `timeout`. */
   readonly reason: string;
   readonly durationMs: number;

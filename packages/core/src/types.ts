@@ -138,6 +138,13 @@ export type Verdict =
    * is the caller's, e.g. HTTP 404 or gRPC INVALID_ARGUMENT: the region's health is unaffected.
    */
   | { readonly kind: 'fatal'; readonly reason: string; readonly regionFault?: boolean }
+  /**
+   * The caller gave up, through a cancel the adapter sees itself (an undici controller's
+   * abort, say) rather than the call's `signal`: no result, no retry, and nothing learnt about
+   * the region — it is not recorded against the region's health, nor is it the region that
+   * served the call.
+   */
+  | { readonly kind: 'aborted' }
   /** Worth another attempt, normally in the next region of the plan. */
   | {
       readonly kind: 'retriable';

@@ -65,13 +65,13 @@ describe('classifyHttp', () => {
     expect(failure(new AttemptTimeoutError('us-east', 100))).toMatchObject({ reason: 'timeout' });
   });
 
-  it('request errors and aborts are fatal: another region would fail the same way', () => {
+  it('request errors are fatal (another region would fail the same way); aborts are aborts', () => {
     expect(failure(coded('UND_ERR_INVALID_ARG'))).toEqual({
       kind: 'fatal',
       reason: 'invalid-request',
     });
-    expect(failure(coded('UND_ERR_ABORTED'))).toEqual({ kind: 'fatal', reason: 'aborted' });
-    expect(failure(new DOMException('x', 'AbortError'))).toMatchObject({ reason: 'aborted' });
+    expect(failure(coded('UND_ERR_ABORTED'))).toEqual({ kind: 'aborted' });
+    expect(failure(new DOMException('x', 'AbortError'))).toEqual({ kind: 'aborted' });
     expect(failure(coded('UND_ERR_DESTROYED'))).toEqual({
       kind: 'fatal',
       reason: 'dispatcher-closed',

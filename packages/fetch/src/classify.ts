@@ -8,12 +8,12 @@ export interface ResponseHead {
 }
 
 const SUCCESS: Verdict = Object.freeze({ kind: 'success' });
-const ABORTED: Verdict = Object.freeze({ kind: 'fatal', reason: 'aborted' });
+const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 const INVALID_REQUEST: Verdict = Object.freeze({ kind: 'fatal', reason: 'invalid-request' });
 const DISPATCHER_CLOSED: Verdict = Object.freeze({ kind: 'fatal', reason: 'dispatcher-closed' });
 
 /** Errors about the request itself or a closed dispatcher: another region would fail the same way. */
-const CALLER_ERROR_CODES: ReadonlyMap<string, Verdict> = new Map([
+const CALLER_ERROR_CODES: ReadonlyMap<string, Verdict> = new Map<string, Verdict>([
   ['UND_ERR_INVALID_ARG', INVALID_REQUEST],
   ['UND_ERR_NOT_SUPPORTED', INVALID_REQUEST],
   ['UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', INVALID_REQUEST],
@@ -34,7 +34,7 @@ const statusVerdicts = new Map<number, Verdict>();
  * - other 5xx (500, 501, ...): returned as is (resending a request that crashed a server
  *   rarely helps and may repeat a side effect) but counted against the region's health.
  * - errors: connection failures per core (`connect-refused` is proven unsent), request errors
- *   and aborts are fatal.
+ *   are fatal; aborts are `aborted` (neither a result nor evidence about the region).
  */
 export function classifyHttp(result: AttemptResult<ResponseHead>): Verdict {
   if (!result.ok) return classifyHttpError(result.error);

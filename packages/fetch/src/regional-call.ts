@@ -32,7 +32,7 @@ export interface ServiceRuntime {
 type Handler = Dispatcher.DispatchHandler;
 type Headers = Record<string, string | string[] | undefined>;
 
-const ABORTED: Verdict = Object.freeze({ kind: 'fatal', reason: 'aborted' });
+const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 
 /**
  * One logical request through the regional interceptor. It is the controller the caller's
