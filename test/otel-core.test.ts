@@ -32,6 +32,25 @@ const localDown = async (attempt: Attempt) =>
   attempt.region === 'us-east' ? reset() : attempt.region;
 
 describe('traces', () => {
+  it('records the breaker opening on the call whose attempt opened it', async () => {
+    const client = createRegionalClient({
+      ...options,
+      breaker: { volumeThreshold: 3, errorThresholdPercentage: 50 },
+    });
+    for (let i = 0; i < 3; i++) await client.execute(localDown, { idempotent: true });
+    const events = telemetry.spans().map((span) => span.events.map((e) => e.name));
+    // The third local failure reaches the volume threshold: that call's span says so, at once.
+    expect(events[0]).not.toContain('regionkit.breaker');
+    expect(events[1]).not.toContain('regionkit.breaker');
+    const third = telemetry.spans()[2]?.events.find((e) => e.name === 'regionkit.breaker');
+    expect(third?.attributes).toEqual({
+      'cloud.region': 'us-east',
+      'regionkit.breaker.state': 'open',
+    });
+    expect(client.status().regions[0]?.breaker).toBe('open');
+    client.close();
+  });
+
   it('records one INTERNAL span for a call served locally', async () => {
     const client = createRegionalClient(options);
     await client.execute(async (a) => a.region, { idempotent: true });

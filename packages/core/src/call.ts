@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import type { BreakerState, CallEvent, RegionkitEvents } from './events.js';
 import type { Planner } from './planner.js';
-import type { RegionState } from './region-state.js';
+import type { BreakerAttempt, RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
 import { sleep } from './sleep.js';
 import type { AttemptTrace, CallSpan, CallTracing } from './telemetry/call-tracing.js';
@@ -155,7 +155,8 @@ export class Call<T> implements AttemptOwner {
   readonly #resendable: boolean;
   readonly #priority: Priority;
   #next: RegionState | undefined;
-  #tried: RegionState[] = [];
+  /** Regions attempted so far, in order; allocated by the first attempt's outcome. */
+  #tried: RegionState[] | undefined;
   #failures: AttemptRecord[] | undefined;
   #lastVerdict: Verdict['kind'] = 'success';
   #servedBy: string | undefined;
@@ -208,7 +209,7 @@ export class Call<T> implements AttemptOwner {
     // The first attempt runs outside p-retry and its outcome is handled synchronously: most
     // calls succeed at once and should pay neither for the retry machinery nor for promise
     // hops between the transport's answer and the caller.
-    new PendingAttempt(this, first, 1, this.#afterFirstAttempt).start();
+    new PendingAttempt(this, first, 1, this.#afterFirstAttempt, this.#startedAt).start();
   }
 
   /** The first attempt's outcome: the call's result, or the start of the retry loop. */
@@ -238,8 +239,12 @@ export class Call<T> implements AttemptOwner {
   /** One attempt as p-retry wants it: resolves when the call is over, rejects otherwise. */
   #attempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
     return new Promise((resolve, reject) => {
-      new PendingAttempt(this, region, number, (outcome) =>
-        outcome instanceof Error ? reject(outcome) : resolve(outcome),
+      new PendingAttempt(
+        this,
+        region,
+        number,
+        (outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)),
+        Date.now(),
       ).start();
     });
   }
@@ -269,8 +274,8 @@ export class Call<T> implements AttemptOwner {
   }
 
   /**
-   * The transport of `pending` settled: classifies the outcome and, once the region's breaker
-   * has counted it, hands the attempt's verdict on.
+   * The transport of `pending` settled: classifies the outcome, has the region's breaker count
+   * it, and hands the attempt's verdict on.
    */
   attemptSettled(pending: PendingAttempt<T>, result: AttemptResult<T>): void {
     const { attempt } = pending;
@@ -283,15 +288,10 @@ export class Call<T> implements AttemptOwner {
       const failed = verdict.kind !== 'success' && verdict.kind !== 'aborted'; // no error
       span.endAttempt(attempt.trace, failed ? verdict.reason : undefined);
     }
-    const fault = isRegionFault(verdict);
-    const counted = pending.reportToBreaker(fault);
-    // A non-fault in a closed breaker changes no breaker state: decide now. Otherwise wait for
-    // opossum to count it, so the call sees (and its span records) any state change it caused.
-    if (!fault && pending.breakerBefore === 'closed') this.#decide(pending, result, verdict);
-    else {
-      const decide = () => this.#decide(pending, result, verdict);
-      counted.then(decide, decide);
-    }
+    // opossum counts it synchronously (see BreakerReport), so the decision below sees, and the
+    // span records, any breaker state change this outcome caused.
+    pending.reportToBreaker(isRegionFault(verdict));
+    this.#decide(pending, result, verdict);
   }
 
   /** opossum did not run the attempt: its breaker is open, or the client was closed. */
@@ -320,7 +320,8 @@ export class Call<T> implements AttemptOwner {
     if (verdict.kind === 'retriable' && verdict.retryAfterMs !== undefined) {
       region.coolDown(finished + verdict.retryAfterMs);
     }
-    this.#tried.push(region);
+    if (this.#tried) this.#tried.push(region);
+    else this.#tried = [region];
     this.#noteAttempt(region, pending.attempt.number, result, verdict, durationMs);
     if (verdict.kind === 'retriable') {
       pending.done(new RetriableAttempt(region, result, verdict));
@@ -349,8 +350,8 @@ export class Call<T> implements AttemptOwner {
   }
 
   /** A new attempt of this call: its deadline is a share of what is left of the call's. */
-  newAttempt(region: RegionState, number: number): CallAttempt {
-    return new CallAttempt(this, region.name, number, this.#attemptDeadline(number));
+  newAttempt(region: RegionState, number: number, now: number): CallAttempt {
+    return new CallAttempt(this, region.name, number, this.#attemptDeadline(number, now));
   }
 
   /**
@@ -406,17 +407,17 @@ export class Call<T> implements AttemptOwner {
     const isExcluded = excluded?.length
       ? (region: RegionState) => excluded.includes(region.name)
       : undefined;
-    if (this.#tried.length === 0) return planner.first(now, isExcluded);
+    const tried = this.#tried;
+    if (!tried) return planner.first(now, isExcluded);
     const untried = planner.first(
       now,
-      (region) => this.#tried.includes(region) || isExcluded?.(region) === true,
+      (region) => tried.includes(region) || isExcluded?.(region) === true,
     );
     return untried ?? planner.first(now, isExcluded);
   }
 
   /** Fixed attempt timeout if configured, else an equal share of what is left. */
-  #attemptDeadline(number: number): number {
-    const now = Date.now();
+  #attemptDeadline(number: number, now: number): number {
     const fixed = this.#env.config.retry.attemptTimeoutMs;
     if (fixed !== undefined) return Math.min(now + fixed, this.#deadline);
     // A call that cannot be resent gets all the time that is left.
@@ -518,8 +519,8 @@ export class Call<T> implements AttemptOwner {
     const { events, config } = this.#env;
     const wantsEvent = events.wants('call');
     if (!wantsEvent && !this.#span) return;
-    const attempts = this.#tried.length;
-    const failedOver = new Set(this.#tried).size > 1;
+    const attempts = this.#tried?.length ?? 0;
+    const failedOver = attempts > 1 && new Set(this.#tried).size > 1;
     this.#span?.end({
       failed,
       servedBy: this.#servedBy,
@@ -678,36 +679,48 @@ const noop = () => {};
  * the transport's signal), or with the caller's abort reason, whichever comes first, and hands
  * that to the call to classify.
  *
- * opossum counts the outcome from a promise this attempt settles with the verdict (resolved, or
- * rejected for a region fault), so the breaker sees exactly what the call decided, without the
- * call having to wait for opossum's promise chain on the common path.
+ * opossum counts the outcome through a BreakerReport this attempt settles with the verdict
+ * (success, or failure for a region fault), so the breaker sees exactly what the call decided,
+ * at the moment it decided.
  */
-class PendingAttempt<T> implements Watched, Settle<T> {
+class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
   readonly region: RegionState;
   readonly attempt: CallAttempt;
   readonly deadline: number;
-  readonly startedAt = Date.now();
+  readonly startedAt: number;
   readonly breakerBefore: BreakerState;
   readonly done: AttemptDone<T>;
   watchIndex = -1;
   readonly #call: Call<T>;
   readonly #watch: DeadlineWatch;
   readonly #callerSignal: AbortSignal | undefined;
-  #admitted = false;
+  /** Listens for the caller's abort; only built when the call has a signal. */
+  readonly #onAbort: (() => void) | undefined;
   #settled = false;
+  /** Present once the breaker admitted this attempt: where its verdict is counted. */
+  #report: BreakerReport | undefined;
+  /** opossum's answer to `fire`: rejects if the attempt is refused or counted as a fault. */
   #counted: Promise<unknown> | undefined;
-  #countSuccess: ((value?: unknown) => void) | undefined;
-  #countFailure: ((error: unknown) => void) | undefined;
 
-  constructor(call: Call<T>, region: RegionState, number: number, done: AttemptDone<T>) {
+  /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
+  constructor(
+    call: Call<T>,
+    region: RegionState,
+    number: number,
+    done: AttemptDone<T>,
+    now: number,
+  ) {
     this.#call = call;
     this.region = region;
-    this.attempt = call.newAttempt(region, number);
+    this.startedAt = now;
+    this.attempt = call.newAttempt(region, number, now);
     this.deadline = this.attempt.attemptDeadline;
     this.breakerBefore = region.breakerState;
     this.done = done;
     this.#watch = call.watch;
-    this.#callerSignal = call.options.signal;
+    const signal = call.options.signal;
+    this.#callerSignal = signal;
+    this.#onAbort = signal ? () => this.#settle({ ok: false, error: signal.reason }) : undefined;
   }
 
   /**
@@ -716,25 +729,25 @@ class PendingAttempt<T> implements Watched, Settle<T> {
    * answers with is known (and handled) before any outcome can be reported to it.
    */
   start(): void {
-    const counted = this.region.breaker.fire(this.#admit);
+    const counted = this.region.breaker.fire(this);
     this.#counted = counted;
-    if (!this.#admitted) {
+    if (!this.#report) {
       counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
       return;
     }
     this.#watch.add(this);
-    this.#callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#onAbort) this.#callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#call.startTransport(this);
   }
 
-  /** The action opossum runs: returns the promise of the verdict, which opossum counts. */
-  readonly #admit = (): Promise<unknown> => {
-    this.#admitted = true;
-    return new Promise((resolve, reject) => {
-      this.#countSuccess = resolve;
-      this.#countFailure = reject;
-    });
-  };
+  /**
+   * Called by the breaker's action when opossum admits this attempt: answers with where the
+   * attempt will report its verdict, which opossum then counts.
+   */
+  admit(): PromiseLike<undefined> {
+    this.#report = new BreakerReport();
+    return this.#report;
+  }
 
   run(transport: CallbackTransport<T>): void {
     try {
@@ -753,14 +766,16 @@ class PendingAttempt<T> implements Watched, Settle<T> {
     this.#settle({ ok: false, error });
   }
 
-  /**
-   * Settles the promise opossum counts; returns the promise opossum's own answer settles, once
-   * the breaker has counted the outcome (and changed state if it had to).
-   */
-  reportToBreaker(fault: boolean): Promise<unknown> {
-    if (fault) this.#countFailure?.(REGION_FAULT);
-    else this.#countSuccess?.();
-    return this.#counted as Promise<unknown>;
+  /** Has the breaker count this attempt's verdict, now: it changes state before returning. */
+  reportToBreaker(fault: boolean): void {
+    const report = this.#report;
+    if (!report) return;
+    if (!fault) {
+      report.succeed();
+      return;
+    }
+    report.fail(REGION_FAULT);
+    this.#counted?.then(undefined, noop); // opossum rejects its own answer with the fault
   }
 
   expire(): void {
@@ -773,16 +788,64 @@ class PendingAttempt<T> implements Watched, Settle<T> {
     this.#settle({ ok: false, error });
   }
 
-  readonly #onAbort = () => this.#settle({ ok: false, error: this.#callerSignal?.reason });
-
   #settle(result: AttemptResult<T>): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#watch.delete(this);
-    this.#callerSignal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort) this.#callerSignal?.removeEventListener('abort', this.#onAbort);
     this.#call.attemptSettled(this, result);
   }
 }
 
 /** What opossum is told failed: the verdict, not the transport's error, decides. */
 const REGION_FAULT = Object.freeze(new Error('regionkit: attempt failed against its region'));
+
+/**
+ * An admitted attempt's verdict, as opossum counts it. opossum reads its action's result with
+ * `result.then(onSuccess).catch(onFailure)`; answering with this thenable instead of a promise
+ * lets the attempt call those handlers itself, synchronously, when its verdict is known. The
+ * breaker has then counted the outcome (and opened or closed, if it had to) before the call
+ * decides what to do next, with no promise and no microtask per attempt.
+ *
+ * It implements what a promise does for one `then` and one `catch` registered before it settles:
+ * a rejection goes to `then`'s `onRejected` if given, else to `catch`; an error thrown by a
+ * handler goes to `catch`.
+ */
+class BreakerReport implements PromiseLike<undefined> {
+  #onFulfilled: ((value: undefined) => unknown) | undefined;
+  #onRejected: ((reason: unknown) => unknown) | undefined;
+  #onCaught: ((reason: unknown) => unknown) | undefined;
+
+  // biome-ignore lint/suspicious/noThenProperty: this object is a thenable on purpose (see above)
+  then<A = undefined, B = never>(
+    onFulfilled?: ((value: undefined) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B> {
+    this.#onFulfilled = onFulfilled ?? undefined;
+    this.#onRejected = onRejected ?? undefined;
+    return this as unknown as PromiseLike<A | B>;
+  }
+
+  catch(onRejected?: ((reason: unknown) => unknown) | null): this {
+    this.#onCaught = onRejected ?? undefined;
+    return this;
+  }
+
+  succeed(): void {
+    this.#handle(this.#onFulfilled, undefined);
+  }
+
+  fail(reason: unknown): void {
+    if (this.#onRejected) this.#handle(this.#onRejected, reason);
+    else this.#onCaught?.(reason);
+  }
+
+  #handle(handler: ((value: never) => unknown) | undefined, value: unknown): void {
+    try {
+      handler?.(value as never);
+    } catch (error) {
+      if (!this.#onCaught) throw error;
+      this.#onCaught(error);
+    }
+  }
+}

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRegionalClient } from './client.js';
 import { NoRegionAvailableError } from './errors.js';
 import type { BreakerEvent, HealthEvent } from './events.js';
-import { fakeRegions, ok, reset, settle } from './test-helpers.js';
+import { fakeRegions, ok, reset, settle, THREE_REGIONS } from './test-helpers.js';
 
 describe('breakers', () => {
   beforeEach(() => {
@@ -17,6 +18,27 @@ describe('breakers', () => {
     breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 1_000 },
     retry: { baseDelayMs: 0, maxDelayMs: 0 },
   };
+
+  it('counts an outcome in the breaker as it is reported, before the call goes on', () => {
+    const client = createRegionalClient<string>({
+      ...THREE_REGIONS,
+      ...breakerOnly,
+      breaker: { ...breakerOnly.breaker, volumeThreshold: 1 },
+    });
+    const seen: string[] = [];
+    client.start(
+      (attempt, outcome) => {
+        if (attempt.region !== 'us-east') return; // the failover attempt never answers
+        outcome.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+        // opossum has counted the failure and opened, inside the transport's own callback.
+        seen.push(client.status().regions[0]?.breaker ?? 'none');
+      },
+      { idempotent: true },
+      { resolve: () => {}, reject: () => {} },
+    );
+    expect(seen).toEqual(['open']);
+    client.close();
+  });
 
   it('opens a failing region, skips it, then lets a half-open probe bring it back', async () => {
     const { call, attempts, client, behaviours } = fakeRegions({ 'us-east': reset }, breakerOnly);

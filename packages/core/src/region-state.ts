@@ -21,12 +21,20 @@ export interface RegionHealthSnapshot {
 }
 
 /**
+ * What a region's breaker runs: the attempt it admits, which answers with a thenable its
+ * verdict settles (see `BreakerReport` in call.ts).
+ */
+export interface BreakerAttempt {
+  admit(): PromiseLike<unknown>;
+}
+
+/**
  * Everything regionkit knows about one region of one service: its rolling health window, its
  * opossum breaker, its Retry-After cooldown and its probe schedule while at weight 0.
  */
 export class RegionState {
   readonly name: string;
-  readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  readonly breaker: CircuitBreaker<[BreakerAttempt], unknown>;
   readonly #config: ResolvedConfig;
   readonly #events: RegionkitEvents;
   readonly #window: RollingWindow;
@@ -54,21 +62,27 @@ export class RegionState {
     this.#window = new RollingWindow(config.health.windowMs, config.health.buckets, now);
     // opossum keeps breaker state and its own rolling counts; per-attempt timeouts and latency
     // percentiles are ours (its percentiles sort every sample on each read).
-    this.breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
-      name: `${config.service}/${name}`,
-      timeout: false,
-      resetTimeout: config.breaker.resetTimeoutMs,
-      errorThresholdPercentage: config.breaker.errorThresholdPercentage,
-      volumeThreshold: config.breaker.volumeThreshold,
-      rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
-      status: countsOnlyStatus({
+    // The action is the attempt's own `admit`: one breaker action for every attempt, and no
+    // closure per attempt to pass through opossum. opossum's types ask for a Promise; it reads
+    // the result with then/catch only, which the thenable provides.
+    this.breaker = new CircuitBreaker(
+      (attempt: BreakerAttempt) => attempt.admit() as Promise<unknown>,
+      {
+        name: `${config.service}/${name}`,
+        timeout: false,
+        resetTimeout: config.breaker.resetTimeoutMs,
+        errorThresholdPercentage: config.breaker.errorThresholdPercentage,
+        volumeThreshold: config.breaker.volumeThreshold,
         rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
-        rollingCountBuckets: 10,
-        rollingPercentilesEnabled: false,
-        enableSnapshots: false,
-        rotateBucketController: rotateBuckets,
-      }),
-    });
+        status: countsOnlyStatus({
+          rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
+          rollingCountBuckets: 10,
+          rollingPercentilesEnabled: false,
+          enableSnapshots: false,
+          rotateBucketController: rotateBuckets,
+        }),
+      },
+    );
     for (const state of ['open', 'halfOpen', 'close'] as const) {
       this.breaker.on(state, () => this.#onBreakerTransition(state === 'close' ? 'closed' : state));
     }
