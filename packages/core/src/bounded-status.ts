@@ -29,9 +29,33 @@ interface OpossumStatus {
 }
 
 class CountsOnlyStatus extends Status {
+  /**
+   * The bucket counts go to, cached between rotations: opossum's `window` getter returns a copy
+   * of the whole window, and every attempt increments twice (fire, then its outcome).
+   */
+  #current: Record<string, number> | undefined;
+  readonly #rotations: EventEmitter;
+  readonly #forgetCurrent = () => {
+    this.#current = undefined;
+  };
+
+  constructor(options: StatusOptions) {
+    super(options);
+    this.#rotations = options.rotateBucketController;
+    // Forgetting (rather than reading the new bucket here) is right whether this listener runs
+    // before or after opossum's own rotation: no increment can come between the two.
+    this.#rotations.on('rotate', this.#forgetCurrent);
+  }
+
   increment(property: string): void {
-    const bucket = this.window[0];
+    this.#current ??= this.window[0];
+    const bucket = this.#current;
     if (bucket) bucket[property] = (bucket[property] ?? 0) + 1;
+  }
+
+  override shutdown(): void {
+    super.shutdown();
+    this.#rotations.removeListener('rotate', this.#forgetCurrent);
   }
 }
 

@@ -296,7 +296,7 @@ export class RegionalCall
     headers[i++] = REGIONKIT_HEADERS.attempt;
     headers[i++] = ATTEMPT_NUMBERS[attempt.number] ?? String(attempt.number);
     headers[i++] = REGIONKIT_HEADERS.deadline;
-    headers[i++] = String(attempt.remainingMs());
+    headers[i++] = millisText(attempt.remainingMs());
     if (priority) {
       headers[i++] = REGIONKIT_HEADERS.priority;
       headers[i++] = attempt.priority;
@@ -376,6 +376,20 @@ interface Prepared {
 }
 
 const ATTEMPT_NUMBERS = Array.from({ length: 11 }, (_, n) => String(n));
+
+let lastMillis = -1;
+let lastMillisText = '';
+/**
+ * `String(ms)`, remembering the last one: calls made in the same millisecond with the same
+ * deadline (most of them under load) send the same remaining-time header.
+ */
+function millisText(ms: number): string {
+  if (ms !== lastMillis) {
+    lastMillis = ms;
+    lastMillisText = String(ms);
+  }
+  return lastMillisText;
+}
 
 /** Reason given to a retried attempt whose response is drained and dropped. */
 const RETRIED = new Error('regionkit: response superseded by a retry');
