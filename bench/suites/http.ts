@@ -34,7 +34,8 @@ process.on('disconnect', () => process.exit(0));
 process.stdin.on('end', () => process.exit(0));
 `;
 
-async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
+/** The suite's loopback server, in a child process; also used by `pnpm bench:instructions`. */
+export async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [port] = (await once(lines, 'line')) as [string];
