@@ -187,6 +187,22 @@ describe('idempotency', () => {
     ]);
   });
 
+  it('a blank Idempotency-Key is no key: not forwarded, and the POST is not resent', async () => {
+    const [east, west] = await regions();
+    east.handler = (req) => req.socket.destroy(); // received, then the connection dies
+    const d = dispatcher([east, west] as RegionServer[]);
+    const error = await request('http://orders.regional/orders', {
+      dispatcher: d,
+      method: 'POST',
+      body: 'o5',
+      headers: { 'idempotency-key': ' ' },
+    }).catch((e: unknown) => e);
+    expect((error as AttemptsFailedError).stoppedBecause).toBe('not-idempotent');
+    expect(east.received).toHaveLength(1);
+    expect(east.received[0]?.headers['idempotency-key']).toBeUndefined();
+    expect(west.received).toHaveLength(0);
+  });
+
   it("idempotencyKeys: 'auto' keys POST and PATCH (same key on every attempt), not GET", async () => {
     const [east, west] = await regions();
     east.handler = reply(503);

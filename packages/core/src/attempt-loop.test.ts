@@ -113,6 +113,16 @@ describe('attempt loop', () => {
     client.close();
   });
 
+  it('does not count a blank idempotency key as one', async () => {
+    const { call, attempts, client } = fakeRegions({ 'us-east': reset }, quiet);
+    for (const idempotencyKey of ['', '  ']) {
+      const { error } = await settle(call({ idempotencyKey }));
+      expect((error as AttemptsFailedError).stoppedBecause).toBe('not-idempotent');
+    }
+    expect(attempts).toEqual(['us-east', 'us-east']);
+    client.close();
+  });
+
   it('fails a non-idempotent call over when the request provably never left (connection refused)', async () => {
     const { call, attempts, client } = fakeRegions({ 'us-east': refused }, quiet);
     const result = call({ idempotent: false });

@@ -183,7 +183,8 @@ export class Call<T> implements AttemptOwner {
     this.#deadline =
       context.deadline !== undefined ? Math.min(ownDeadline, context.deadline) : ownDeadline;
     this.#deadlineMs = this.#deadline - this.#startedAt;
-    this.#resendable = options.idempotent === true || options.idempotencyKey !== undefined;
+    // A blank key identifies nothing: the server cannot tell two sends of it apart.
+    this.#resendable = options.idempotent === true || isKey(options.idempotencyKey);
     this.#priority = options.priority ?? context.priority;
   }
 
@@ -582,6 +583,10 @@ function excuseClientStall<T>(result: AttemptResult<T>, verdict: Verdict): Verdi
   const error = result.error;
   if (!(error instanceof AttemptTimeoutError) || !error.clientStalled) return verdict;
   return { ...verdict, reason: 'client-stall', regionFault: false };
+}
+
+function isKey(idempotencyKey: string | undefined): boolean {
+  return typeof idempotencyKey === 'string' && /\S/.test(idempotencyKey);
 }
 
 function stopReasonOf(error: unknown): StopReason | undefined {

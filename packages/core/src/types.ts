@@ -119,7 +119,7 @@ export type Priority = 'critical' | 'default' | 'sheddable';
 export interface CallOptions {
   /** Safe to send more than once (reads, PUT, DELETE). @default false */
   readonly idempotent?: boolean;
-  /** Makes a non-idempotent call safe to retry; kept identical across attempts. */
+  /** Makes a non-idempotent call safe to retry; kept identical across attempts. A blank key does not. */
   readonly idempotencyKey?: string;
   /** Overrides the client's deadline for this call; capped by the ambient context's deadline. */
   readonly deadlineMs?: number;

@@ -48,8 +48,13 @@ export function readCallerHeaders(headers: unknown, correlationHeader: string): 
       return; // re-added from the context, validated, on every attempt
     }
     if (DROPPED.has(lower)) return;
-    if (lower === IDEMPOTENCY_KEY_HEADER) out.idempotencyKey ??= firstValue(value as HeaderValue);
-    else if (lower === 'traceparent') out.hasTraceparent = true;
+    if (lower === IDEMPOTENCY_KEY_HEADER) {
+      const key = firstValue(value as HeaderValue);
+      // A blank key would let a write be resent that the server cannot deduplicate: treat it
+      // as none (dropped, so `idempotencyKeys: 'auto'` can still add a real one).
+      if (key === undefined || !/\S/.test(key)) return;
+      out.idempotencyKey ??= key;
+    } else if (lower === 'traceparent') out.hasTraceparent = true;
     out.base.push(name, value);
   };
   if (Array.isArray(headers)) {
