@@ -17,7 +17,7 @@ import {
   regionalDispatcher,
   regionalInterceptor,
 } from '@regionkit/fetch';
-import { Agent, type Dispatcher, getGlobalDispatcher, request } from 'undici';
+import { Agent, type Dispatcher, getGlobalDispatcher, Request, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type RegionServer,
@@ -460,6 +460,20 @@ describe('headers on every attempt', () => {
     const orders = regionalFetch([east] as RegionServer[]);
     await (await orders('/b', { regionkit: { deadlineMs: 150 } })).text();
     expect(Number(east.received[1]?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(150);
+  });
+  it("per-request options keep the caller's own correlation ID (init headers or a Request)", async () => {
+    const [east] = await regions(['us-east']);
+    const orders = regionalFetch([east] as RegionServer[]);
+    const regionkit = { deadlineMs: 1_000 };
+    await (await orders('/a', { headers: { 'x-request-id': 'caller-a' }, regionkit })).text();
+    const req = new Request('http://orders.regional/b', {
+      headers: { 'x-request-id': 'caller-b' },
+    });
+    await (await orders(req, { regionkit })).text();
+    await (await orders('/c', { headers: { 'x-request-id': 'bad id' }, regionkit })).text();
+    const ids = east.received.map((r) => rawHeaderValues(r, 'x-request-id'));
+    expect(ids.slice(0, 2)).toEqual([['caller-a'], ['caller-b']]);
+    expect(ids[2]?.[0]).toMatch(/^[0-9a-f-]{36}$/); // invalid: replaced, never echoed
   });
 });
 

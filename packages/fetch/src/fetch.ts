@@ -1,6 +1,14 @@
 import { currentContext, type RegionalClient, runInContext } from '@regionkit/core';
-import { type Request, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
+import {
+  Headers,
+  type HeadersInit,
+  type Request,
+  type RequestInit,
+  type Response,
+  fetch as undiciFetch,
+} from 'undici';
 import type { AttemptHandler } from './attempt-handler.js';
+import { HTTP_DEFAULTS } from './defaults.js';
 import { RegionalDispatcher } from './dispatcher.js';
 import { readRequestOptions } from './request-options.js';
 import type { RegionalFetchOptions } from './types.js';
@@ -37,6 +45,8 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
     ...options.regions.map((region) => new URL(region.origin).origin),
   ]);
   const service = options.service;
+  // Validated by the dispatcher above.
+  const correlationHeader = options.correlationHeader ?? HTTP_DEFAULTS.correlationHeader;
 
   const regionalFetch = (input: string | URL | Request, init?: RegionalFetchInit) => {
     let target: string | URL | Request;
@@ -47,7 +57,9 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
     }
     const perCall = init?.regionkit;
     if (perCall === undefined) return undiciFetch(target, { ...init, dispatcher });
-    return withCallOptions(perCall, () => undiciFetch(target, { ...init, dispatcher }));
+    return withCallOptions(perCall, callerCorrelationId(target, init, correlationHeader), () =>
+      undiciFetch(target, { ...init, dispatcher }),
+    );
   };
   return Object.assign(regionalFetch, {
     client: dispatcher.client,
@@ -85,8 +97,32 @@ function resolveTarget(
   return typeof input === 'string' ? url : input;
 }
 
-/** Per-call options travel in a derived core context, the only channel fetch leaves open. */
-function withCallOptions<R>(perCall: unknown, fn: () => Promise<R>): Promise<R> {
+/**
+ * The correlation ID header the caller set on this request (`init.headers` replace a Request's
+ * own, as in fetch), unvalidated: the context it seeds validates it.
+ */
+function callerCorrelationId(
+  target: string | URL | Request,
+  init: RegionalFetchInit | undefined,
+  header: string,
+): string | undefined {
+  if (init?.headers !== undefined) {
+    return new Headers(init.headers as HeadersInit).get(header) ?? undefined;
+  }
+  // A Request (undici's or the global one, so not by instanceof) carries its own headers.
+  if (typeof target === 'string' || target instanceof URL) return undefined;
+  return target.headers.get(header) ?? undefined;
+}
+
+/**
+ * Per-call options travel in a derived core context, the only channel fetch leaves open. Outside
+ * any context, the caller's own correlation ID (`seedId`) starts it, as it would without options.
+ */
+function withCallOptions<R>(
+  perCall: unknown,
+  seedId: string | undefined,
+  fn: () => Promise<R>,
+): Promise<R> {
   let options: ReturnType<typeof readRequestOptions>;
   try {
     options = readRequestOptions(perCall);
@@ -104,7 +140,7 @@ function withCallOptions<R>(perCall: unknown, fn: () => Promise<R>): Promise<R> 
         : Math.min(ambient.deadline, ownDeadline);
   return runInContext(
     {
-      correlationId: ambient?.correlationId,
+      correlationId: ambient ? ambient.correlationId : seedId,
       priority: options?.priority ?? ambient?.priority,
       deadline,
     },
