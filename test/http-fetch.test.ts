@@ -578,6 +578,40 @@ describe('caller handlers', () => {
     expect(events).toEqual(['start', 'error:not interested']);
   });
 
+  it('a pause made before the response started holds the response until resume', async () => {
+    const [east] = await regions(['us-east']);
+    east.handler = reply(200, 'hello');
+    const d = dispatcher([east] as RegionServer[]);
+    const events: string[] = [];
+    await new Promise<void>((resolve) => {
+      d.dispatch(
+        { origin: 'http://orders.regional', path: '/x', method: 'GET' },
+        {
+          onRequestStart(c) {
+            c.pause();
+          },
+          onResponseStart(c) {
+            events.push('start');
+            setTimeout(() => {
+              events.push('resume');
+              c.resume();
+            }, 20);
+          },
+          onResponseData: (_c, chunk) => void events.push(`data:${chunk}`),
+          onResponseEnd: () => {
+            events.push('end');
+            resolve();
+          },
+          onResponseError: (_c, error) => {
+            events.push(`error:${error.message}`);
+            resolve();
+          },
+        },
+      );
+    });
+    expect(events).toEqual(['start', 'resume', 'data:hello', 'end']);
+  });
+
   it('a handler that pauses gets the buffered body only after resume', async () => {
     const [east] = await regions(['us-east']);
     east.handler = reply(200, 'hello');

@@ -76,6 +76,10 @@ describe('classifyHttp', () => {
       kind: 'fatal',
       reason: 'dispatcher-closed',
     });
+    expect(failure(coded('UND_ERR_CLOSED'))).toEqual({
+      kind: 'fatal',
+      reason: 'dispatcher-closed',
+    });
   });
 });
 

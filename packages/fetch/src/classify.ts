@@ -20,6 +20,8 @@ const CALLER_ERROR_CODES: ReadonlyMap<string, Verdict> = new Map<string, Verdict
   ['UND_ERR_ABORTED', ABORTED],
   ['ABORT_ERR', ABORTED],
   ['UND_ERR_DESTROYED', DISPATCHER_CLOSED],
+  // undici throws it only when dispatching on a closed dispatcher: nothing was sent anywhere.
+  ['UND_ERR_CLOSED', DISPATCHER_CLOSED],
 ]);
 
 // Verdicts are cached per status so the hot path allocates nothing.

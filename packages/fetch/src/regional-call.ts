@@ -331,6 +331,8 @@ export class RegionalCall
     }
     this.#committed = response;
     response.commit(this);
+    // A pause made before there was a response (in onRequestStart, say) holds this one.
+    if (this.#paused) response.pause();
     this.rawHeaders = response.rawHeaders as Dispatcher.DispatchController['rawHeaders'];
     try {
       this.#handler.onResponseStarted?.();
