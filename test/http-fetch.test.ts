@@ -525,6 +525,18 @@ describe('undici integration', () => {
     expect(east.received).toHaveLength(0);
   });
 
+  it('destroy after close does not wait for the requests close is waiting for', async () => {
+    const [east] = await regions(['us-east']);
+    east.handler = () => {}; // never answers, and the deadline is far
+    const d = regionalDispatcher(options([east] as RegionServer[], { deadlineMs: 60_000 }));
+    const hung = request('http://orders.regional/hang', { dispatcher: d }).catch((e) => e);
+    await once(east.server, 'request');
+    void d.close(); // graceful: waits for the hung request
+    await d.destroy(); // resolves at once (it used to return close's promise)
+    await east.kill(); // undici leaves a request in flight at close alone; end it here
+    expect(await hung).toBeInstanceOf(Error);
+  });
+
   it("never touches undici's global dispatcher", async () => {
     const before = getGlobalDispatcher();
     const [east] = await regions(['us-east']);

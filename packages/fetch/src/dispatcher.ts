@@ -15,8 +15,9 @@ export class RegionalDispatcher extends Dispatcher {
   readonly #base: Dispatcher;
   readonly #ownsBase: boolean;
   readonly #dispatch: Dispatcher.Dispatch;
-  /** Closing twice is fine (undici's Agent would throw). */
+  /** Closing or destroying twice is fine (undici's Agent would throw). */
   #closed: Promise<void> | undefined;
+  #destroyed: Promise<void> | undefined;
 
   constructor(options: RegionalDispatcherOptions) {
     super();
@@ -48,7 +49,8 @@ export class RegionalDispatcher extends Dispatcher {
   override close(): Promise<void>;
   override close(callback?: () => void): Promise<void> | void {
     this.client.close();
-    this.#closed ??= this.#ownsBase ? this.#base.close() : Promise.resolve();
+    // After destroy there is nothing left to close gracefully.
+    this.#closed ??= this.#destroyed ?? (this.#ownsBase ? this.#base.close() : Promise.resolve());
     const closed = this.#closed;
     if (!callback) return closed;
     closed.then(callback, callback);
@@ -65,8 +67,10 @@ export class RegionalDispatcher extends Dispatcher {
     const error = typeof errorOrCallback === 'function' ? null : (errorOrCallback ?? null);
     const done = typeof errorOrCallback === 'function' ? errorOrCallback : callback;
     this.client.close();
-    this.#closed ??= this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();
-    const destroyed = this.#closed;
+    // Also after close, so destroy never waits for the requests close lets finish. (undici's
+    // Agent, once closing, leaves a request already in flight to end on its own.)
+    this.#destroyed ??= this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();
+    const destroyed = this.#destroyed;
     if (!done) return destroyed;
     destroyed.then(done, done);
   }
