@@ -375,6 +375,24 @@ describe('connections', () => {
     expect(west.received).toHaveLength(0);
   });
 
+  it('the caller aborting while a stream body is still being read fails at once', async () => {
+    const [east] = await regions(['us-east']);
+    const d = dispatcher([east] as RegionServer[]);
+    const body = new Readable({ read() {} }); // sends one chunk, then stalls
+    body.push('partial');
+    const controller = new AbortController();
+    const pending = request('http://orders.regional/orders', {
+      dispatcher: d,
+      method: 'PUT',
+      body,
+      signal: controller.signal,
+    });
+    controller.abort(new Error('caller left'));
+    await expect(pending).rejects.toThrow('caller left');
+    expect(body.destroyed).toBe(true);
+    expect(east.received).toHaveLength(0);
+  });
+
   it('streams a large response body with backpressure', async () => {
     const [east] = await regions(['us-east']);
     const big = Buffer.alloc(3_000_000, 'r');

@@ -62,6 +62,8 @@ export class RegionalCall
   #current: AttemptHandler | undefined;
   #committed: AttemptHandler | undefined;
   #aborted = false;
+  /** The one-shot body is being read into memory; no attempt has started. */
+  #buffering = false;
   #reason: Error | null = null;
   #paused = false;
   #done = false;
@@ -105,13 +107,18 @@ export class RegionalCall
     }
     const body = options.body;
     if (isOneShotBody(body)) {
+      this.#buffering = true;
       bufferBody(body as object, this.#runtime.config.maxReplayBodyBytes).then(
         (buffered) => {
+          this.#buffering = false;
           this.#body = buffered.body;
           this.#oneShot = !buffered.replayable;
           this.#run(prepared);
         },
-        (error: unknown) => this.#fail(error),
+        (error: unknown) => {
+          this.#buffering = false;
+          this.#fail(error);
+        },
       );
     } else {
       this.#body = body;
@@ -136,6 +143,13 @@ export class RegionalCall
     if (this.#aborted || this.#done) return;
     this.#aborted = true;
     this.#reason = reason;
+    if (this.#buffering) {
+      // Still reading the body to make it replayable, and a stalled body may never end: fail
+      // now and release the body, as undici does with the body of a request it aborts.
+      releaseBody(this.#options.body, reason);
+      this.#fail(reason);
+      return;
+    }
     if (this.#committed) this.#committed.abortCommitted(reason);
     else this.#current?.discard(reason); // a pending attempt rejects, and core stops (ABORTED)
   }
@@ -395,6 +409,16 @@ function millisText(ms: number): string {
 
 /** Reason given to a retried attempt whose response is drained and dropped. */
 const RETRIED = new Error('regionkit: response superseded by a retry');
+
+/** Ends a stream body's source: a Node stream is destroyed, a web stream cancelled. */
+function releaseBody(body: unknown, reason: Error): void {
+  const stream = body as {
+    destroy?: (error: Error) => void;
+    cancel?: (reason: Error) => Promise<void>;
+  } | null;
+  if (typeof stream?.destroy === 'function') stream.destroy(reason);
+  else if (typeof stream?.cancel === 'function') stream.cancel(reason).catch(() => {});
+}
 
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
