@@ -375,6 +375,22 @@ describe('connections', () => {
     expect(west.received).toHaveLength(0);
   });
 
+  it('the caller aborting while the call waits to retry (Retry-After) fails at once', async () => {
+    const [east] = await regions(['us-east']);
+    east.handler = reply(503, 'busy', { 'retry-after': '60' });
+    const d = dispatcher([east] as RegionServer[], { deadlineMs: 120_000 });
+    const retried = new Promise<void>((resolve) => d.client.on('retry', () => resolve()));
+    const controller = new AbortController();
+    const pending = request('http://orders.regional/orders/1', {
+      dispatcher: d,
+      signal: controller.signal,
+    });
+    await retried; // the 503 came back; the call now waits up to 60 s to try again
+    controller.abort(new Error('caller left'));
+    await expect(pending).rejects.toThrow('caller left'); // not after the wait
+    expect(east.received).toHaveLength(1);
+  });
+
   it('the caller aborting while a stream body is still being read fails at once', async () => {
     const [east] = await regions(['us-east']);
     const d = dispatcher([east] as RegionServer[]);

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fromPromiseTransport } from './call.js';
 import { createRegionalClient } from './client.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
-import type { RetryEvent } from './events.js';
+import type { CallEvent, RetryEvent } from './events.js';
 import { fakeRegions, hang, ok, refused, reset, settle, THREE_REGIONS } from './test-helpers.js';
+import type { Attempt, RegionalClientOptions } from './types.js';
 
 // The error rate and breakers are tested elsewhere; here they must not interfere.
 const quiet = { health: { minRequests: 10_000 }, breaker: { volumeThreshold: 10_000 } };
@@ -362,5 +364,79 @@ describe('start (callback style)', () => {
     expect(regions).toEqual(['us-east', 'us-west']);
     expect(told).toBe(1);
     client.close();
+  });
+});
+
+describe('stopping a call through the handle start() returns', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Starts a call; `outcome` receives what `done` was told. */
+  function startCall(
+    behaviour: (attempt: Attempt) => Promise<string>,
+    overrides: Partial<RegionalClientOptions> = {},
+  ) {
+    const client = createRegionalClient<string>(
+      { ...THREE_REGIONS, ...quiet, ...overrides },
+      { random: () => 0.5 }, // backoff waits half the cap: never zero
+    );
+    const calls: CallEvent[] = [];
+    client.on('call', (event) => calls.push(event));
+    const attempts: string[] = [];
+    const outcome = Promise.withResolvers<string>();
+    const handle = client.start(
+      fromPromiseTransport((attempt) => {
+        attempts.push(attempt.region);
+        return behaviour(attempt);
+      }),
+      { idempotent: true },
+      outcome,
+    );
+    return { client, calls, attempts, handle, result: settle(outcome.promise) };
+  }
+
+  it('ends a backoff wait at once, with the reason, and makes no further attempt', async () => {
+    const waiting = startCall(reset, {
+      regions: [{ name: 'us-east', rttMs: 1 }],
+      retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      deadlineMs: 120_000,
+    });
+    await vi.advanceTimersByTimeAsync(0); // the first attempt failed; the call now waits
+    const reason = new Error('caller left');
+    waiting.handle.abort(reason);
+    const { error } = await waiting.result; // no timer advanced: the wait did not run out
+    expect(error).toBe(reason);
+    expect(waiting.attempts).toEqual(['us-east']);
+    expect(waiting.calls).toEqual([expect.objectContaining({ stoppedBecause: 'aborted' })]);
+    waiting.client.close();
+  });
+
+  it('abandons the attempt in flight (its signal aborts) and does not retry', async () => {
+    const signals: AbortSignal[] = [];
+    const inFlight = startCall((attempt) => {
+      signals.push(attempt.signal);
+      return hang(attempt);
+    });
+    const reason = new Error('caller left');
+    inFlight.handle.abort(reason);
+    expect((await inFlight.result).error).toBe(reason);
+    expect(signals.map((s) => s.aborted)).toEqual([true]);
+    expect(inFlight.attempts).toEqual(['us-east']);
+    expect(inFlight.calls[0]).toMatchObject({ stoppedBecause: 'aborted', servedBy: undefined });
+    // Nothing learnt about the region from an abandoned attempt.
+    expect(inFlight.client.status().regions[0]?.requests).toBe(0);
+    inFlight.client.close();
+  });
+
+  it('does nothing once the call has ended', async () => {
+    const ended = startCall(ok);
+    expect((await ended.result).value).toBe('served by us-east');
+    ended.handle.abort(new Error('too late'));
+    expect(ended.calls).toEqual([expect.objectContaining({ outcome: 'success' })]);
+    ended.client.close();
   });
 });

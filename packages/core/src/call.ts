@@ -60,6 +60,16 @@ export interface CallEnvironment {
 /** Performs one attempt and answers with a promise (see `RegionalClient.execute`). */
 export type Transport<T> = (attempt: Attempt) => Promise<T>;
 
+/** What `RegionalClient.start` returns: a way to stop the call it started. */
+export interface CallHandle {
+  /**
+   * Stops the call as if its `signal` had aborted: the attempt in flight is abandoned (its
+   * `attempt.signal` aborts), a backoff wait ends at once, no further attempt is made, and
+   * `done` is told `reason`. Does nothing once the call has ended.
+   */
+  abort(reason: unknown): void;
+}
+
 /** Receives exactly one outcome; later calls are ignored. */
 export interface Settle<T> {
   resolve(value: T): void;
@@ -140,7 +150,7 @@ const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
  * `done`), so hedging can start a second one in parallel, and the target choice (`#nextRegion`)
  * is the one place home-region pinning or session stickiness would hook in.
  */
-export class Call<T> implements AttemptOwner {
+export class Call<T> implements AttemptOwner, CallHandle {
   readonly #env: CallEnvironment;
   readonly #transport: CallbackTransport<T>;
   /** Told the call's result (or error) once, when the call ends. */
@@ -163,6 +173,15 @@ export class Call<T> implements AttemptOwner {
   #failoverReason: string | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
+  /** The call has ended: its result or error went to `done` (or is going there now). */
+  #over = false;
+  /** `abort()` was called; the reason is in #abortReason. */
+  #aborted = false;
+  #abortReason: unknown;
+  /** The attempt whose transport is running, for `abort()`. */
+  #inFlight: PendingAttempt<T> | undefined;
+  /** Ends the current backoff wait early; only exists while the call waits. */
+  #backoff: AbortController | undefined;
 
   constructor(
     env: CallEnvironment,
@@ -239,6 +258,7 @@ export class Call<T> implements AttemptOwner {
 
   /** One attempt as p-retry wants it: resolves when the call is over, rejects otherwise. */
   #attempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
+    if (this.#aborted) return Promise.reject(this.#abortReason);
     return new Promise((resolve, reject) => {
       new PendingAttempt(
         this,
@@ -255,7 +275,7 @@ export class Call<T> implements AttemptOwner {
     const ended =
       this.#lastVerdict === 'success'
         ? undefined
-        : this.#lastVerdict === 'aborted' || this.#options.signal?.aborted
+        : this.#lastVerdict === 'aborted' || this.#callerGaveUp()
           ? 'aborted'
           : 'fatal';
     this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
@@ -270,7 +290,7 @@ export class Call<T> implements AttemptOwner {
       this.#done.resolve(error.value as T);
       return;
     }
-    this.#finish(true, this.#options.signal?.aborted ? 'aborted' : stopReasonOf(error), error);
+    this.#finish(true, this.#callerGaveUp() ? 'aborted' : stopReasonOf(error), error);
     this.#done.reject(error);
   }
 
@@ -281,7 +301,8 @@ export class Call<T> implements AttemptOwner {
   attemptSettled(pending: PendingAttempt<T>, result: AttemptResult<T>): void {
     const { attempt } = pending;
     // The caller gave up: not the region's fault, and not worth another attempt.
-    const verdict = this.#options.signal?.aborted
+    if (this.#inFlight === pending) this.#inFlight = undefined;
+    const verdict = this.#callerGaveUp()
       ? ABORTED
       : excuseClientStall(result, this.#classify(result, attempt));
     const span = this.#span;
@@ -336,8 +357,37 @@ export class Call<T> implements AttemptOwner {
     pending.done(result);
   }
 
+  abort(reason: unknown): void {
+    if (this.#over || this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#inFlight?.abandon(reason); // settles as ABORTED: the call ends with `reason`
+    this.#backoff?.abort(reason); // or the retry loop stops waiting and ends with it
+  }
+
+  /** The caller gave up, through the call's signal or `abort()`. */
+  #callerGaveUp(): boolean {
+    return this.#aborted || this.#options.signal?.aborted === true;
+  }
+
+  /** The backoff wait before a retry; ends early (rejecting) if the caller gives up. */
+  async #wait(delayMs: number): Promise<void> {
+    const backoff = new AbortController();
+    this.#backoff = backoff;
+    const callerSignal = this.#options.signal;
+    try {
+      await sleep(
+        delayMs,
+        callerSignal ? AbortSignal.any([callerSignal, backoff.signal]) : backoff.signal,
+      );
+    } finally {
+      this.#backoff = undefined;
+    }
+  }
+
   /** Starts `pending`'s transport, with the call's (or the attempt's own) span active. */
   startTransport(pending: PendingAttempt<T>): void {
+    this.#inFlight = pending;
     const span = this.#span;
     if (!span) {
       pending.run(this.#transport);
@@ -365,6 +415,7 @@ export class Call<T> implements AttemptOwner {
     retriesLeft: number,
   ): Promise<void> {
     if (!(failure instanceof RetriableAttempt)) throw failure;
+    if (this.#aborted) throw this.#abortReason;
     const now = Date.now();
     const { verdict } = failure;
     const stop = (reason: StopReason): never => {
@@ -394,7 +445,7 @@ export class Call<T> implements AttemptOwner {
     if (next !== failure.region) this.#failoverReason ??= verdict.reason;
     this.#next = next;
     this.#emitRetry(failure, next, attempt + 1, delayMs);
-    if (delayMs > 0) await sleep(delayMs, this.#options.signal);
+    if (delayMs > 0) await this.#wait(delayMs);
   }
 
   /**
@@ -517,6 +568,7 @@ export class Call<T> implements AttemptOwner {
 
   /** Ends the call's span and emits the `call` event, for whoever records them. */
   #finish(failed: boolean, stoppedBecause: CallEvent['stoppedBecause'], error: unknown): void {
+    this.#over = true;
     const { events, config } = this.#env;
     const wantsEvent = events.wants('call');
     if (!wantsEvent && !this.#span) return;
@@ -781,6 +833,12 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
     }
     report.fail(REGION_FAULT);
     this.#counted?.then(undefined, noop); // opossum rejects its own answer with the fault
+  }
+
+  /** The caller gave up on the call: abort the transport's work and settle as aborted. */
+  abandon(reason: unknown): void {
+    this.attempt.abort(reason);
+    this.#settle({ ok: false, error: reason });
   }
 
   expire(): void {

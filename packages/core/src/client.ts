@@ -3,6 +3,7 @@ import {
   Call,
   type CallbackTransport,
   type CallEnvironment,
+  type CallHandle,
   fromPromiseTransport,
   type Settle,
   type Transport,
@@ -54,6 +55,9 @@ const liveClients = new Set<RegionalClient>();
 export function regionalClients(): readonly RegionalClient[] {
   return [...liveClients];
 }
+
+/** The handle of a call that never started (the client was closed). */
+const ENDED: CallHandle = Object.freeze({ abort() {} });
 
 /**
  * The region-aware engine for one logical service. `execute` runs an adapter's transport for
@@ -134,19 +138,24 @@ export class RegionalClient<TDefault = unknown> {
    * attempt succeeds (the common case) `done` runs inside the transport's own callback, with no
    * promise between the protocol and the caller. `done` runs on the transport's stack, so it
    * must not throw: catch and route errors yourself, as a promise's resolvers do.
+   *
+   * Returns a handle whose `abort(reason)` stops the call, for adapters whose caller cancels
+   * through the protocol rather than an AbortSignal (an undici controller's `abort`).
    */
   start<T = TDefault>(
     transport: CallbackTransport<T>,
     options: ExecuteOptions<T>,
     done: Settle<T>,
-  ): void {
+  ): CallHandle {
     if (this.#closed) {
       done.reject(new ClientClosedError(this.service));
-      return;
+      return ENDED;
     }
     const classify = (options.classify ?? this.#classify) as Classifier<T>;
     const context = currentContext() ?? detachedContext(options.priority);
-    new Call(this.#env, transport, classify, options, context, done).start();
+    const call = new Call(this.#env, transport, classify, options, context, done);
+    call.start();
+    return call;
   }
 
   /** Subscribes to an event; returns a disposer. Events are also on `regionkit:<name>` diagnostics channels. */

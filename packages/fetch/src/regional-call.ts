@@ -3,6 +3,7 @@ import {
   type Attempt,
   type AttemptResult,
   AttemptTimeoutError,
+  type CallHandle,
   currentContext,
   type ExecuteOptions,
   type RegionalClient,
@@ -62,6 +63,8 @@ export class RegionalCall
   #current: AttemptHandler | undefined;
   #committed: AttemptHandler | undefined;
   #aborted = false;
+  /** The core call running this request's attempts, once started. */
+  #call: CallHandle | undefined;
   /** The one-shot body is being read into memory; no attempt has started. */
   #buffering = false;
   #reason: Error | null = null;
@@ -150,8 +153,12 @@ export class RegionalCall
       this.#fail(reason);
       return;
     }
-    if (this.#committed) this.#committed.abortCommitted(reason);
-    else this.#current?.discard(reason); // a pending attempt rejects, and core stops (ABORTED)
+    if (this.#committed) {
+      this.#committed.abortCommitted(reason);
+      return;
+    }
+    this.#current?.discard(reason); // a pending attempt rejects, and core stops (ABORTED)
+    this.#call?.abort(reason); // between attempts: core stops waiting to retry
   }
 
   pause(): void {
@@ -231,11 +238,11 @@ export class RegionalCall
     // Callback style: a response head that ends the call reaches the caller inside undici's
     // own callback, with no promise (and no buffering of the body) in between.
     if (seed !== undefined && currentContext() === undefined && validCorrelationId(seed)) {
-      runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
+      this.#call = runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
         client.start(this.#transport, prepared.execute, this),
       );
     } else {
-      client.start(this.#transport, prepared.execute, this);
+      this.#call = client.start(this.#transport, prepared.execute, this);
     }
   }
 
