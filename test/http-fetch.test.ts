@@ -549,6 +549,21 @@ describe('undici integration', () => {
     expect(other.received[0]?.headers['x-request-id']).toBeUndefined();
   });
 
+  it("accepts the global Request (Node's own undici), body and headers included", async () => {
+    const [east] = await regions(['us-east']);
+    const orders = regionalFetch([east] as RegionServer[]);
+    const global = new globalThis.Request('http://orders.regional/orders?x=1', {
+      method: 'PUT',
+      body: 'o9',
+      headers: { 'x-request-id': 'global-1', 'x-tenant': 'acme' },
+    });
+    expect(global).not.toBeInstanceOf(Request); // a different class from undici's
+    expect((await orders(global)).status).toBe(200);
+    const [received] = east.received;
+    expect(received).toMatchObject({ method: 'PUT', url: '/orders?x=1', body: 'o9' });
+    expect(received?.headers).toMatchObject({ 'x-request-id': 'global-1', 'x-tenant': 'acme' });
+  });
+
   it('the fetch function refuses URLs outside the service', async () => {
     const [east] = await regions(['us-east']);
     const orders = regionalFetch([east] as RegionServer[]);

@@ -2,7 +2,7 @@ import { currentContext, type RegionalClient, runInContext } from '@regionkit/co
 import {
   Headers,
   type HeadersInit,
-  type Request,
+  Request,
   type RequestInit,
   type Response,
   fetch as undiciFetch,
@@ -26,7 +26,7 @@ export interface RegionalFetch {
    * undici `fetch` against the service: `input` is a path (`/orders/42`, resolved against the
    * chosen region's origin) or a URL on the logical origin or a region's origin.
    */
-  (input: string | URL | Request, init?: RegionalFetchInit): Promise<Response>;
+  (input: string | URL | Request | globalThis.Request, init?: RegionalFetchInit): Promise<Response>;
   /** The core client: `status()`, `on(...)`, `close()`. */
   readonly client: RegionalClient<AttemptHandler>;
   /** The dispatcher every call goes through, usable with any undici API. */
@@ -48,7 +48,10 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
   // Validated by the dispatcher above.
   const correlationHeader = options.correlationHeader ?? HTTP_DEFAULTS.correlationHeader;
 
-  const regionalFetch = (input: string | URL | Request, init?: RegionalFetchInit) => {
+  const regionalFetch = (
+    input: string | URL | Request | globalThis.Request,
+    init?: RegionalFetchInit,
+  ) => {
     let target: string | URL | Request;
     try {
       target = resolveTarget(input, logicalOrigin, ownOrigins, service);
@@ -70,7 +73,7 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
 }
 
 function resolveTarget(
-  input: string | URL | Request,
+  input: string | URL | Request | globalThis.Request,
   logicalOrigin: string,
   ownOrigins: ReadonlySet<string>,
   service: string,
@@ -94,7 +97,26 @@ function resolveTarget(
         `"/orders/42", or a URL on ${logicalOrigin} or one of the region origins`,
     );
   }
-  return typeof input === 'string' ? url : input;
+  if (typeof input === 'string') return url;
+  return input instanceof URL || input instanceof Request ? input : asUndiciRequest(input);
+}
+
+/**
+ * The global `Request` comes from the undici bundled in Node, a different class from the
+ * undici this package uses, whose `fetch` would take it for a string ("[object Request]").
+ * Rebuilt field by field; a body stream is handed over, not read.
+ */
+function asUndiciRequest(request: globalThis.Request): Request {
+  return new Request(request.url, {
+    method: request.method,
+    headers: [...request.headers],
+    body: request.body,
+    duplex: 'half',
+    signal: request.signal,
+    redirect: request.redirect,
+    keepalive: request.keepalive,
+    integrity: request.integrity,
+  });
 }
 
 /**
@@ -109,7 +131,6 @@ function callerCorrelationId(
   if (init?.headers !== undefined) {
     return new Headers(init.headers as HeadersInit).get(header) ?? undefined;
   }
-  // A Request (undici's or the global one, so not by instanceof) carries its own headers.
   if (typeof target === 'string' || target instanceof URL) return undefined;
   return target.headers.get(header) ?? undefined;
 }
