@@ -121,7 +121,9 @@ describe('correlation ID', () => {
       retry: { baseDelayMs: 1, maxDelayMs: 2 },
     });
     cleanups.push(() => orders.close());
-    const { url } = await startApp({ trustInboundCorrelationId: true }, (app) =>
+    // An internal hop: its caller (a gateway, another service) is trusted with ID and priority.
+    const trusted = { trustInboundCorrelationId: true, trustInboundPriority: true };
+    const { url } = await startApp(trusted, (app) =>
       app.get('/checkout', async (_req, res) => {
         const order = await orders('/orders/1');
         res.json({ order: await order.text() });
@@ -196,7 +198,7 @@ describe('load shedding', () => {
     let started = 0;
     const waiters = new Map<number, () => void>();
     const { url, middleware } = await startApp(
-      { shedding: { maxInFlight: 4, retryAfterSeconds: 2 } },
+      { trustInboundPriority: true, shedding: { maxInFlight: 4, retryAfterSeconds: 2 } },
       (app) =>
         app.get('/slow', async (_req, res) => {
           waiters.get(++started)?.();
@@ -241,6 +243,7 @@ describe('load shedding', () => {
   it('sheds on event-loop delay: sheddable is refused, critical still served', async () => {
     const { url, middleware } = await startApp(
       {
+        trustInboundPriority: true,
         shedding: {
           maxEventLoopDelayMs: 20,
           sampleIntervalMs: 250,
@@ -280,6 +283,55 @@ describe('load shedding', () => {
     expect((await get(`${url}/admin/x`)).status).toBe(200);
     expect((await get(`${url}/public`, { 'x-regionkit-priority': 'critical' })).status).toBe(503);
     expect(middleware.load()?.shedding).toEqual(['sheddable', 'default']);
+  });
+});
+
+describe('inputs a caller controls', () => {
+  it('an untrusted priority header can lower a request to sheddable, never raise it', async () => {
+    const { url } = await startApp({}, echoRoute);
+    const as = async (priority: string) =>
+      (await get(`${url}/echo`, { 'x-regionkit-priority': priority })).json().context.priority;
+    expect(await as('critical')).toBe('default');
+    expect(await as('sheddable')).toBe('sheddable');
+  });
+
+  it("a caller's deadline can shorten this service's own, never lengthen it", async () => {
+    const { url } = await startApp({ defaultDeadlineMs: 2_000 }, echoRoute);
+    const deadline = async (ms: string) =>
+      (await get(`${url}/echo`, { 'x-regionkit-deadline-ms': ms })).json().context.deadline -
+      Date.now();
+    expect(await deadline('300000')).toBeLessThanOrEqual(2_000);
+    expect(await deadline('500')).toBeLessThanOrEqual(500);
+  });
+
+  it('a client that left while earlier middleware ran is not counted in flight forever', async () => {
+    const app = express();
+    const middleware = regionkit({ region: 'us-east', shedding: { maxInFlight: 100 } });
+    let left!: () => void;
+    const clientLeft = new Promise<void>((resolve) => {
+      left = resolve;
+    });
+    // An async middleware mounted before regionkit (auth, session): the client leaves during it.
+    app.use(async (req, _res, next) => {
+      req.socket.destroy();
+      await once(req.socket, 'close');
+      left();
+      next();
+    });
+    app.use(middleware);
+    app.get('/x', (_req, res) => res.end('x'));
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => {
+      middleware.close();
+      server.closeAllConnections();
+      server.close();
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`;
+    await request(url, { dispatcher: agent }).catch(() => {}); // the connection dies
+    await clientLeft;
+    await new Promise((resolve) => setImmediate(resolve)); // regionkit ran after next()
+    expect(middleware.load()?.inFlight).toBe(0);
   });
 });
 
@@ -326,6 +378,12 @@ describe('health and status endpoints', () => {
       coolingUntil: 0,
       share: 1,
     });
+  });
+
+  it('status is off unless a path is set; health is on', async () => {
+    const { url } = await startApp({}, () => {});
+    expect((await get(`${url}/regionkit/status`)).status).toBe(404);
+    expect((await get(`${url}/healthz`)).status).toBe(200);
   });
 
   it('endpoints can be turned off', async () => {

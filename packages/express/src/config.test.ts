@@ -74,12 +74,13 @@ describe('middleware configuration', () => {
     expect(config).toMatchObject({
       correlationHeader: 'x-request-id',
       trustInboundCorrelationId: false,
+      trustInboundPriority: false,
       deadlineHeader: 'x-regionkit-deadline-ms',
       minRemainingMs: 10,
       maxDeadlineMs: 300_000,
       priority: 'x-regionkit-priority',
       healthPath: '/healthz',
-      statusPath: '/regionkit/status',
+      statusPath: undefined, // off unless set: it belongs on an internal listener
       shedding: {
         maxEventLoopDelayMs: 50,
         maxInFlight: 256,

@@ -20,6 +20,7 @@ export interface ResolvedMiddlewareConfig {
   readonly region: string;
   readonly correlationHeader: string;
   readonly trustInboundCorrelationId: boolean;
+  readonly trustInboundPriority: boolean;
   readonly deadlineHeader: string | undefined;
   readonly minRemainingMs: number;
   readonly maxDeadlineMs: number;
@@ -84,6 +85,7 @@ export function resolveMiddlewareConfig(
     region: options.region,
     correlationHeader,
     trustInboundCorrelationId: options.trustInboundCorrelationId === true,
+    trustInboundPriority: options.trustInboundPriority === true,
     deadlineHeader,
     minRemainingMs,
     maxDeadlineMs,
@@ -166,9 +168,9 @@ function headerName(value: unknown, field: string): string {
   return value.toLowerCase();
 }
 
-function path(value: unknown, fallback: string, field: string): string | undefined {
-  if (value === false) return undefined;
+function path(value: unknown, fallback: string | false, field: string): string | undefined {
   const chosen = value ?? fallback;
+  if (chosen === false) return undefined;
   if (typeof chosen !== 'string' || !chosen.startsWith('/')) {
     throw new ConfigError(
       field,

@@ -6,6 +6,7 @@ import { WIRE_NAMES } from '@regionkit/core';
 export const EXPRESS_DEFAULTS = {
   correlationHeader: WIRE_NAMES.correlationId,
   trustInboundCorrelationId: false,
+  trustInboundPriority: false,
   /** Relative deadline in whole ms, as @regionkit/fetch sends it on every attempt. */
   deadlineHeader: WIRE_NAMES.deadlineMs,
   /** A request with less time left than this is answered 504 at once (ms). */
@@ -14,7 +15,8 @@ export const EXPRESS_DEFAULTS = {
   maxDeadlineMs: 300_000,
   priorityHeader: WIRE_NAMES.priority,
   healthPath: '/healthz',
-  statusPath: '/regionkit/status',
+  /** Off unless set (see `statusPath`); the path the README suggests. */
+  statusPath: false,
   shedding: {
     /** p99 event-loop delay (ms) at which sheddable traffic is shed (pressure 1). */
     maxEventLoopDelayMs: 50,

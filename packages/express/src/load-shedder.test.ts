@@ -7,8 +7,11 @@ afterEach(() => {
   for (const s of shedders.splice(0)) s.close();
 });
 
-function shedder(maxInFlight: number): LoadShedder {
-  const config = resolveMiddlewareConfig({ region: 'us-east', shedding: { maxInFlight } });
+function shedder(maxInFlight: number, unhealthyShedRatio?: number): LoadShedder {
+  const config = resolveMiddlewareConfig({
+    region: 'us-east',
+    shedding: { maxInFlight, ...(unhealthyShedRatio === undefined ? {} : { unhealthyShedRatio }) },
+  });
   const s = new LoadShedder(config.shedding as NonNullable<typeof config.shedding>);
   shedders.push(s);
   return s;
@@ -41,6 +44,13 @@ describe('LoadShedder', () => {
     expect(snapshot.pressure).toBe(1); // only sheddable traffic is being shed...
     expect(snapshot.shedRatio).toBeCloseTo(11 / 12, 3);
     expect(s.overloaded()).toBe(true); // ...but most of it: steer traffic elsewhere
+  });
+
+  it('unhealthyShedRatio 0 means any shedding, not always', () => {
+    const s = shedder(1_000, 0);
+    for (let i = 0; i < 20; i++) s.admit('default');
+    expect(s.overloaded()).toBe(false); // 20 admitted, none shed
+    for (let i = 0; i < 20; i++) s.release();
   });
 
   it('a few shed requests are not enough to call the instance overloaded', () => {

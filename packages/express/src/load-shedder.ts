@@ -73,6 +73,7 @@ export class LoadShedder {
     return (
       snapshot.pressure >= this.#config.levels.default ||
       (snapshot.windowRequests >= this.#config.minWindowRequests &&
+        snapshot.shedRatio > 0 && // a threshold of 0 means "any shedding", not "always"
         snapshot.shedRatio >= this.#config.unhealthyShedRatio)
     );
   }

@@ -77,7 +77,7 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
       });
       return;
     }
-    const priority = requestPriority(req, config.priority);
+    const priority = requestPriority(req, config.priority, config.trustInboundPriority);
     if (shedder && !shedder.admit(priority)) {
       countShed?.(priority);
       sendJson(
@@ -93,13 +93,20 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
       );
       return;
     }
-    if (release) res.once('close', release);
+    if (release) {
+      // A client that left while earlier middleware ran has already had its 'close': waiting
+      // for it would count this request as in flight forever.
+      if (res.closed) release();
+      else res.once('close', release);
+    }
+    // The caller's deadline can make this service give up sooner than its own, never later.
+    const own = config.defaultDeadlineMs === undefined ? undefined : now + config.defaultDeadlineMs;
     const deadline =
       inbound.kind === 'deadline'
-        ? inbound.at
-        : config.defaultDeadlineMs === undefined
-          ? undefined
-          : now + config.defaultDeadlineMs;
+        ? own === undefined
+          ? inbound.at
+          : Math.min(inbound.at, own)
+        : own;
     req.regionkit = { region: config.region, correlationId, priority, deadline };
     withInboundTrace(req.headers, () => runInContext({ correlationId, priority, deadline }, next));
   };

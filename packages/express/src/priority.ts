@@ -1,10 +1,14 @@
 import { isPriority, type Priority } from '@regionkit/core';
 import type { Request } from 'express';
 
-/** A request's priority from the configured header or function; anything unknown is `default`. */
+/**
+ * A request's priority from the configured header or function; anything unknown is `default`.
+ * An untrusted header can lower a request to `sheddable` but never raise it to `critical`.
+ */
 export function requestPriority(
   req: Request,
   source: ((req: Request) => Priority | undefined) | string | undefined,
+  trustHeader: boolean,
 ): Priority {
   if (source === undefined) return 'default';
   let value: unknown;
@@ -17,6 +21,7 @@ export function requestPriority(
     }
   } else {
     value = req.headers[source];
+    if (value === 'critical' && !trustHeader) return 'default';
   }
   return isPriority(value) ? value : 'default';
 }

@@ -49,7 +49,11 @@ export interface RegionkitMiddlewareOptions {
   readonly minRemainingMs?: number;
   /** Inbound deadlines are capped at this (ms). @default 300_000 */
   readonly maxDeadlineMs?: number;
-  /** Deadline (ms) for requests that arrive without one. @default none */
+  /**
+   * Deadline (ms) for requests that arrive without one; also the longest an inbound deadline
+   * may ask for, so a caller can make this service give up sooner, never work longer.
+   * @default none
+   */
   readonly defaultDeadlineMs?: number;
   /**
    * Where a request's priority comes from: a header name (values `critical`, `default`,
@@ -57,11 +61,23 @@ export interface RegionkitMiddlewareOptions {
    * @default 'x-regionkit-priority'
    */
   readonly priority?: string | false | ((req: Request) => Priority | undefined);
+  /**
+   * Let the priority header raise a request to `critical`. Off, the header can only lower a
+   * request to `sheddable`, so an outside caller cannot exempt itself (and the calls it causes
+   * downstream) from shedding. Enable behind a gateway you trust to set or strip it. A priority
+   * function is your own code and always trusted.
+   * @default false
+   */
+  readonly trustInboundPriority?: boolean;
   /** Load shedding; `false` turns it off. @default on, with the defaults of SheddingOptions */
   readonly shedding?: SheddingOptions | false;
   /** Health endpoint path (GET/HEAD); `false` turns it off. @default '/healthz' */
   readonly healthPath?: string | false;
-  /** JSON status endpoint path (GET); `false` turns it off. @default '/regionkit/status' */
+  /**
+   * JSON status endpoint path (GET), e.g. '/regionkit/status'. Off unless set: it lists every
+   * client's regions, breakers and load, which belongs on an internal listener only.
+   * @default false
+   */
   readonly statusPath?: string | false;
   /** Readiness for the health endpoint, e.g. "database connected". @default always ready */
   readonly ready?: () => boolean;
