@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fromPromiseTransport } from './call.js';
+import { type CallHandle, fromPromiseTransport, type Settle } from './call.js';
 import { createRegionalClient } from './client.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
-import type { CallEvent, RetryEvent } from './events.js';
+import type { AttemptEvent, CallEvent, RetryEvent } from './events.js';
 import { fakeRegions, hang, ok, refused, reset, settle, THREE_REGIONS } from './test-helpers.js';
 import type { Attempt, RegionalClientOptions } from './types.js';
 
@@ -438,5 +438,109 @@ describe('stopping a call through the handle start() returns', () => {
     ended.handle.abort(new Error('too late'));
     expect(ended.calls).toEqual([expect.objectContaining({ outcome: 'success' })]);
     ended.client.close();
+  });
+});
+
+describe('calls that end before, or outside, the usual path', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function client() {
+    return createRegionalClient<string>({ ...THREE_REGIONS, ...quiet }, { random: () => 0.5 });
+  }
+
+  it('never sends a call whose signal aborted before it started', async () => {
+    const c = client();
+    const calls: CallEvent[] = [];
+    c.on('call', (event) => calls.push(event));
+    const sent: string[] = [];
+    const reason = new Error('caller left');
+    const { error } = await settle(
+      c.execute(async (a) => sent.push(a.region).toString(), {
+        idempotent: false,
+        signal: AbortSignal.abort(reason),
+      }),
+    );
+    expect(error).toBe(reason);
+    expect(sent).toEqual([]);
+    expect(calls).toEqual([expect.objectContaining({ stoppedBecause: 'aborted' })]);
+    c.close();
+  });
+
+  it('refuses a deadlineMs that is not a number, naming the option', async () => {
+    const c = client();
+    const { error } = await settle(c.execute(ok, { deadlineMs: Number.NaN }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/options\.deadlineMs is NaN/);
+    c.close();
+  });
+
+  it("the call's own outcome wins over a transport that rejects at once on its signal", async () => {
+    const c = client();
+    const attempts: AttemptEvent[] = [];
+    c.on('attempt', (event) => attempts.push(event));
+    // Rejects synchronously when its signal aborts, as many AbortSignal-aware APIs do.
+    const eager = (attempt: Attempt, outcome: Settle<string>) => {
+      if (attempt.region !== 'us-east') return outcome.resolve(`served by ${attempt.region}`);
+      attempt.signal.addEventListener('abort', () =>
+        outcome.reject(new Error('transport gave up')),
+      );
+    };
+    // An attempt timeout stays a timeout, so the call fails over.
+    const timedOut = Promise.withResolvers<string>();
+    c.start(eager, { idempotent: true }, timedOut);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(timedOut.promise).resolves.toBe('served by us-west');
+    expect(attempts[0]).toMatchObject({ region: 'us-east', reason: 'timeout' });
+    // An abort through the handle ends the call with the caller's reason.
+    const aborted = Promise.withResolvers<string>();
+    const handle = c.start(eager, { idempotent: true }, aborted);
+    const reason = new Error('caller left');
+    handle.abort(reason);
+    await expect(aborted.promise).rejects.toBe(reason);
+    c.close();
+  });
+
+  it('a classifier that throws ends the call with its error instead of leaving it pending', async () => {
+    const c = client();
+    const bug = new Error('classifier bug');
+    const { error } = await settle(
+      c.execute(ok, {
+        classify: () => {
+          throw bug;
+        },
+      }),
+    );
+    expect(error).toBe(bug);
+    expect(c.status().regions[0]?.breaker).toBe('closed');
+    c.close();
+  });
+
+  it('an abort from a retry listener ends the call with that reason, even a non-Error', async () => {
+    const c = client();
+    const attempts: string[] = [];
+    const outcome = Promise.withResolvers<string>();
+    let handle: CallHandle | undefined;
+    // Aborts as the third attempt is planned, after the second failed: nothing is in flight.
+    c.on('retry', (event) => {
+      if (event.nextAttempt === 3) handle?.abort('stop');
+    });
+    handle = c.start(
+      fromPromiseTransport((a: Attempt) => {
+        attempts.push(a.region);
+        return reset();
+      }),
+      { idempotent: true },
+      outcome,
+    );
+    const result = settle(outcome.promise);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await result).error).toBe('stop');
+    expect(attempts).toEqual(['us-east', 'us-west']); // no third attempt
+    c.close();
   });
 });

@@ -129,6 +129,8 @@ function isBreakerRejection(error: unknown): boolean {
 
 const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 
+const CLASSIFIER_FAILED: Verdict = Object.freeze({ kind: 'fatal', reason: 'classifier-error' });
+
 const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
   kind: 'retriable',
   reason: 'breaker-open',
@@ -211,6 +213,22 @@ export class Call<T> implements AttemptOwner, CallHandle {
   start(): void {
     const { config, budget } = this.#env;
     this.#span = this.#env.tracing.start(this);
+    const { deadlineMs, signal } = this.#options;
+    if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs))) {
+      this.#finish(true, undefined, undefined);
+      this.#done.reject(
+        new TypeError(
+          `${config.service}: options.deadlineMs is ${String(deadlineMs)}; pass a number of milliseconds, or leave it out for the client's deadline`,
+        ),
+      );
+      return;
+    }
+    // An already-aborted signal fires no 'abort' event: without this the request would go out.
+    if (signal?.aborted) {
+      this.#finish(true, 'aborted', signal.reason);
+      this.#done.reject(signal.reason);
+      return;
+    }
     if (this.#deadlineMs <= 0) {
       const error = new DeadlineExceededError(config.service, this.#deadlineMs, []);
       this.#finish(true, 'deadline', error);
@@ -258,7 +276,11 @@ export class Call<T> implements AttemptOwner, CallHandle {
 
   /** One attempt as p-retry wants it: resolves when the call is over, rejects otherwise. */
   #attempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
-    if (this.#aborted) return Promise.reject(this.#abortReason);
+    if (this.#aborted) {
+      // Aborted after the wait: end with the reason as the result (p-retry rejects non-Errors).
+      this.#lastVerdict = 'aborted';
+      return Promise.resolve({ ok: false, error: this.#abortReason });
+    }
     return new Promise((resolve, reject) => {
       new PendingAttempt(
         this,
@@ -298,13 +320,24 @@ export class Call<T> implements AttemptOwner, CallHandle {
    * The transport of `pending` settled: classifies the outcome, has the region's breaker count
    * it, and hands the attempt's verdict on.
    */
-  attemptSettled(pending: PendingAttempt<T>, result: AttemptResult<T>): void {
+  attemptSettled(pending: PendingAttempt<T>, settled: AttemptResult<T>): void {
     const { attempt } = pending;
-    // The caller gave up: not the region's fault, and not worth another attempt.
+    let result = settled;
     if (this.#inFlight === pending) this.#inFlight = undefined;
-    const verdict = this.#callerGaveUp()
-      ? ABORTED
-      : excuseClientStall(result, this.#classify(result, attempt));
+    // The caller gave up: not the region's fault, and not worth another attempt.
+    let classified: Verdict;
+    if (this.#callerGaveUp()) classified = ABORTED;
+    else {
+      try {
+        classified = excuseClientStall(result, this.#classify(result, attempt));
+      } catch (error) {
+        // A classifier bug must not leave the call (or a half-open breaker) waiting forever:
+        // the call ends with the classifier's error, which is not held against the region.
+        result = { ok: false, error };
+        classified = CLASSIFIER_FAILED;
+      }
+    }
+    const verdict = classified;
     const span = this.#span;
     if (span && attempt.trace) {
       const failed = verdict.kind !== 'success' && verdict.kind !== 'aborted'; // no error
@@ -372,6 +405,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
 
   /** The backoff wait before a retry; ends early (rejecting) if the caller gives up. */
   async #wait(delayMs: number): Promise<void> {
+    if (this.#aborted) return; // #attempt ends the call with the reason
     const backoff = new AbortController();
     this.#backoff = backoff;
     const callerSignal = this.#options.signal;
@@ -837,8 +871,9 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
 
   /** The caller gave up on the call: abort the transport's work and settle as aborted. */
   abandon(reason: unknown): void {
-    this.attempt.abort(reason);
+    // Settled first: a transport that rejects at once on its signal must not decide the outcome.
     this.#settle({ ok: false, error: reason });
+    this.attempt.abort(reason);
   }
 
   expire(): void {
@@ -847,8 +882,9 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
     // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
     // so the response may be sitting unread in a socket. Not evidence against the region.
     if (now - this.deadline > CLIENT_STALL_MS) error.clientStalled = true;
-    this.attempt.abort(error);
+    // Settled first, as in abandon: the timeout, not the transport's AbortError, is the outcome.
     this.#settle({ ok: false, error });
+    this.attempt.abort(error);
   }
 
   #settle(result: AttemptResult<T>): void {
