@@ -179,7 +179,11 @@ export interface Attempt {
   readonly correlationId: string;
   readonly priority: Priority;
   readonly idempotencyKey: string | undefined;
-  /** Aborted when this attempt times out or the caller aborts. Created on first access. */
+  /**
+   * Aborted when this attempt times out or the caller aborts. Created on first access. While
+   * it has listeners, the caller's signal keeps it (and what they reference) alive: remove a
+   * listener once the attempt's work is done, or pass the signal to an API that does.
+   */
   readonly signal: AbortSignal;
   /** Milliseconds left before this attempt is abandoned (never negative). */
   remainingMs(): number;

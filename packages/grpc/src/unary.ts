@@ -34,6 +34,9 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
     // there, without a promise per attempt.
     const transport = (attempt: Attempt, outcome: Settle<unknown>) => {
       let responded = false;
+      // Removed when the call completes: a listener on attempt.signal keeps the attempt (and
+      // this grpc-js call) alive for as long as the caller's signal lives, often the process.
+      let cancelOnAbort: (() => void) | undefined;
       const grpcCall = parts.grpcClient(attempt.region).makeUnaryRequest(
         path,
         requestSerialize,
@@ -45,6 +48,7 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
           interceptors: attemptInterceptors(parts, options, attempt),
         },
         (error: ServiceError | null, value?: unknown) => {
+          if (cancelOnAbort) attempt.signal.removeEventListener('abort', cancelOnAbort);
           attempt.setAttributes(rpc);
           attempt.setAttributes({ [ATTR_RPC_GRPC_STATUS_CODE]: error ? error.code : 0 });
           if (error) {
@@ -60,7 +64,8 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
       });
       // The deadline ends a timed-out attempt by itself; only the caller's abort needs a cancel.
       if (options.signal) {
-        attempt.signal.addEventListener('abort', () => grpcCall.cancel(), { once: true });
+        cancelOnAbort = () => grpcCall.cancel();
+        attempt.signal.addEventListener('abort', cancelOnAbort, { once: true });
       }
     };
     const result = Promise.withResolvers<unknown>();
