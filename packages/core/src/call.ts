@@ -345,7 +345,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
     }
     // opossum counts it synchronously (see BreakerReport), so the decision below sees, and the
     // span records, any breaker state change this outcome caused.
-    pending.reportToBreaker(isRegionFault(verdict));
+    pending.reportToBreaker(countsAsBreakerFault(verdict, pending.breakerBefore));
     this.#decide(pending, result, verdict);
   }
 
@@ -680,6 +680,20 @@ function stopReasonOf(error: unknown): StopReason | undefined {
   if (error instanceof DeadlineExceededError) return 'deadline';
   if (error instanceof NoRegionAvailableError) return 'no-region-left';
   return undefined;
+}
+
+/**
+ * What opossum is told. It only knows success and failure, and any success closes a half-open
+ * breaker: a probe that proved nothing (the caller gave up, this process stalled) must not close
+ * it, so there it counts as a failure and the breaker waits for the next probe.
+ */
+function countsAsBreakerFault(verdict: Verdict, breakerBefore: BreakerState): boolean {
+  if (isRegionFault(verdict)) return true;
+  if (breakerBefore !== 'halfOpen') return false;
+  return (
+    verdict.kind === 'aborted' ||
+    (verdict.kind === 'retriable' && verdict.reason === 'client-stall')
+  );
 }
 
 function isRegionFault(verdict: Verdict): boolean {

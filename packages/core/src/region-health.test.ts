@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegionalClient } from './client.js';
 import { NoRegionAvailableError } from './errors.js';
 import type { BreakerEvent, HealthEvent } from './events.js';
-import { fakeRegions, ok, reset, settle, THREE_REGIONS } from './test-helpers.js';
+import { fakeRegions, hang, ok, reset, settle, THREE_REGIONS } from './test-helpers.js';
 
 describe('breakers', () => {
   beforeEach(() => {
@@ -61,6 +61,39 @@ describe('breakers', () => {
     expect(transitions.at(-1)?.state).toBe('closed');
     await call();
     expect(attempts).toEqual(['us-east', 'us-east']);
+    client.close();
+  });
+
+  it('half-open, sends only the probe to the region; other calls go elsewhere, none rejected', async () => {
+    // One attempt per call: a call planned to the half-open region would simply fail.
+    const { call, attempts, client, behaviours } = fakeRegions(
+      { 'us-east': reset },
+      { ...breakerOnly, retry: { ...breakerOnly.retry, maxAttempts: 1 } },
+    );
+    for (let i = 0; i < 4; i++) await settle(call());
+    await vi.advanceTimersByTimeAsync(1_000); // half-open
+    behaviours['us-east'] = hang; // the probe stays in flight
+    attempts.length = 0;
+    const probe = settle(call({ idempotent: true, deadlineMs: 5_000 }));
+    const others = await Promise.all([call(), call()]);
+    expect(others).toEqual(['served by us-west', 'served by us-west']);
+    expect(attempts).toEqual(['us-east', 'us-west', 'us-west']); // no breaker-open rejections
+    await vi.advanceTimersByTimeAsync(5_000);
+    await probe;
+    client.close();
+  });
+
+  it('a half-open probe the caller abandons re-opens the breaker instead of closing it', async () => {
+    const { call, client, behaviours } = fakeRegions({ 'us-east': reset }, breakerOnly);
+    for (let i = 0; i < 4; i++) await call();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(client.status().regions[0]?.breaker).toBe('halfOpen');
+    behaviours['us-east'] = hang;
+    const controller = new AbortController();
+    const probe = settle(call({ idempotent: true, signal: controller.signal }));
+    controller.abort(new Error('caller left'));
+    expect((await probe).error).toMatchObject({ message: 'caller left' });
+    expect(client.status().regions[0]?.breaker).toBe('open'); // it proved nothing
     client.close();
   });
 

@@ -48,6 +48,8 @@ export class RegionState {
   #probeSuccesses = 0;
   #coolingUntil = 0;
   #breakerState: BreakerState = 'closed';
+  /** The client closed: the breaker is shut down and refuses every call. */
+  #shutDown = false;
 
   constructor(
     name: string,
@@ -100,7 +102,10 @@ export class RegionState {
 
   /** The breaker lets calls through (closed) or one probe (half-open). */
   get breakerAdmits(): boolean {
-    return this.#breakerState !== 'open';
+    // Half-open, opossum admits one probe: once it is in flight the region takes no other call
+    // (planning one there would only spend an attempt on a rejection).
+    // Shut down (the client closed): planned anyway, so the call ends with ClientClosedError.
+    return this.breaker.closed || this.breaker.pendingClose || this.#shutDown;
   }
 
   isCooling(now: number): boolean {
@@ -162,6 +167,7 @@ export class RegionState {
   }
 
   shutdown(): void {
+    this.#shutDown = true;
     this.breaker.shutdown();
   }
 
