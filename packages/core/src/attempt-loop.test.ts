@@ -301,6 +301,24 @@ describe('client lifecycle and stalls', () => {
     expect((await result).error).toBeInstanceOf(ClientClosedError);
   });
 
+  it('close() ends a call waiting to retry at once, with ClientClosedError', async () => {
+    const { call, client } = fakeRegions(
+      { 'us-east': reset },
+      {
+        ...quiet,
+        regions: [{ name: 'us-east', rttMs: 1 }],
+        retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+        deadlineMs: 120_000,
+      },
+      () => 0.5,
+    );
+    const result = settle(call());
+    await vi.advanceTimersByTimeAsync(0); // the first attempt failed; the call waits ~30 s
+    client.close();
+    expect((await result).error).toBeInstanceOf(ClientClosedError); // no timer advanced
+    expect(vi.getTimerCount()).toBe(0); // nothing left to keep the process alive
+  });
+
   it('retries a timeout caused by this process stalling without blaming the region', async () => {
     const reasons: string[] = [];
     const { call, client } = fakeRegions(

@@ -55,6 +55,8 @@ export interface CallEnvironment {
   readonly random: () => number;
   readonly watch: DeadlineWatch;
   readonly tracing: CallTracing;
+  /** The backoff waits in progress, ended by the client's close(). */
+  readonly backoffs: Set<AbortController>;
 }
 
 /** Performs one attempt and answers with a promise (see `RegionalClient.execute`). */
@@ -408,6 +410,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
     if (this.#aborted) return; // #attempt ends the call with the reason
     const backoff = new AbortController();
     this.#backoff = backoff;
+    this.#env.backoffs.add(backoff);
     const callerSignal = this.#options.signal;
     try {
       await sleep(
@@ -416,6 +419,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
       );
     } finally {
       this.#backoff = undefined;
+      this.#env.backoffs.delete(backoff);
     }
   }
 

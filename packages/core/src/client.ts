@@ -109,6 +109,7 @@ export class RegionalClient<TDefault = unknown> {
       random,
       watch: new DeadlineWatch(),
       tracing: new CallTracing(this.#config.service, this.#config.telemetry.attemptSpans),
+      backoffs: new Set(),
     };
     liveClients.add(this as RegionalClient);
     this.#stopMetrics = this.#config.telemetry.metrics
@@ -184,6 +185,8 @@ export class RegionalClient<TDefault = unknown> {
     clearInterval(this.#rotateTimer);
     this.#env.watch.close();
     for (const region of this.#regions.values()) region.shutdown();
+    // A call waiting to retry would otherwise keep the process alive until its wait ends.
+    for (const backoff of this.#env.backoffs) backoff.abort(new ClientClosedError(this.service));
     liveClients.delete(this as RegionalClient);
     this.#stopMetrics();
   }
