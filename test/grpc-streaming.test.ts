@@ -95,6 +95,43 @@ describe('@regionkit/grpc server streaming', () => {
     expect(regions.totalArrivals()).toBe(1);
   });
 
+  it("the caller's signal still cancels the stream after the first message", async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    let serverCancelled!: () => void;
+    const cancelledAtServer = new Promise<void>((resolve) => {
+      serverCancelled = resolve;
+    });
+    regions.east.handlers.ListThings = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      call.on('cancelled', serverCancelled);
+      call.write({ index: 0, region: 'us-east' }); // then keeps the stream open
+    };
+    const controller = new AbortController();
+    const stream = greeter.listThings({ count: 10 }, { signal: controller.signal });
+    await once(stream, 'data'); // committed to us-east
+    controller.abort();
+    const [error] = (await once(stream, 'error').catch((e) => [e])) as [grpc.ServiceError];
+    expect(error.code).toBe(grpc.status.CANCELLED);
+    await cancelledAtServer;
+  });
+
+  it("takes its gRPC deadline from the inbound request, not the client's default", async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, {
+      ...clientOptions(regions),
+      deadlineMs: 1_000, // the client's default: bounds the wait for a first message only
+    });
+    let serverDeadline = 0;
+    regions.east.handlers.ListThings = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      serverDeadline = Number(call.getDeadline());
+      call.end();
+    };
+    const inbound = Date.now() + 5_000;
+    await runInContext({ deadline: inbound }, () => collect(greeter.listThings({ count: 0 })));
+    // grpc-timeout travels in whole units, so allow for rounding and transit.
+    expect(serverDeadline).toBeGreaterThan(inbound - 500);
+  });
+
   it('sends the correlation ID of the ambient context', async () => {
     regions = await startRegions();
     using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));

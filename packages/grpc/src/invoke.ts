@@ -59,3 +59,18 @@ export function coreCallOptions(
     excludedRegions: options.excludedRegions,
   };
 }
+
+/**
+ * The gRPC deadline of a stream, which covers the whole stream: only an explicit deadline
+ * applies (the call's or the method's, and the inbound request's), never the client's default,
+ * since a subscription may rightly run for hours. Infinity when there is none.
+ */
+export function streamDeadline(
+  options: RegionalCallOptions,
+  method: ResolvedMethod,
+  ambientDeadline: number | undefined,
+): number {
+  const deadlineMs = options.deadlineMs ?? method.deadlineMs;
+  const own = deadlineMs !== undefined ? Date.now() + deadlineMs : Infinity;
+  return Math.min(own, ambientDeadline ?? Infinity);
+}

@@ -4,7 +4,13 @@ import { currentContext, newCorrelationId } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { RegionalGrpcError } from './errors.js';
 import { stampOf } from './interceptor.js';
-import { attemptInterceptors, attemptMetadata, type ClientParts, where } from './invoke.js';
+import {
+  attemptInterceptors,
+  attemptMetadata,
+  type ClientParts,
+  streamDeadline,
+  where,
+} from './invoke.js';
 import type { ResolvedMethod } from './options.js';
 import type { RegionalCallOptions } from './types.js';
 
@@ -59,17 +65,13 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
     1,
     options.priority ?? ambient?.priority,
   );
-  const deadlineMs = options.deadlineMs ?? method.deadlineMs;
-  const ownDeadline = deadlineMs !== undefined ? Date.now() + deadlineMs : Infinity;
   return {
     region,
     correlationId,
     client: parts.grpcClient(region),
     metadata: attemptMetadata(options),
     callOptions: {
-      // Only an explicit deadline (the call's, the method's, the inbound request's) applies:
-      // streams may be long-lived.
-      deadline: Math.min(ownDeadline, ambient?.deadline ?? Infinity),
+      deadline: streamDeadline(options, method, ambient?.deadline),
       interceptors: attemptInterceptors(parts, options, stamp),
     },
     signal: options.signal,

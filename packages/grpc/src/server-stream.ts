@@ -9,6 +9,7 @@ import {
   attemptMetadata,
   type ClientParts,
   coreCallOptions,
+  streamDeadline,
   where,
 } from './invoke.js';
 import type { ResolvedMethod } from './options.js';
@@ -28,9 +29,13 @@ export class RegionalServerStream<T> extends Readable {
   #call: ClientReadableStream<T> | undefined;
   #region: string | undefined;
   readonly #stop = new AbortController();
+  /** The caller's signal: before the commit the core watches it, after it this stream does. */
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #cancelOnAbort = () => this.cancel();
 
-  constructor() {
+  constructor(callerSignal?: AbortSignal) {
     super({ objectMode: true });
+    this.#callerSignal = callerSignal;
   }
 
   /** Region the stream committed to (after its first message), else undefined. */
@@ -59,7 +64,12 @@ export class RegionalServerStream<T> extends Readable {
     });
     call.on('status', (status: StatusObject) => this.emit('status', status));
     call.on('error', (error: ServiceError) => this.destroy(error));
-    call.on('end', () => this.push(null));
+    call.on('end', () => {
+      this.#callerSignal?.removeEventListener('abort', this.#cancelOnAbort);
+      this.push(null);
+    });
+    if (this.#callerSignal?.aborted) this.cancel();
+    else this.#callerSignal?.addEventListener('abort', this.#cancelOnAbort, { once: true });
   }
 
   override _read(): void {
@@ -67,6 +77,7 @@ export class RegionalServerStream<T> extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#callerSignal?.removeEventListener('abort', this.#cancelOnAbort);
     this.#stop.abort();
     this.#call?.cancel();
     callback(error);
@@ -82,13 +93,9 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
   const rpc = rpcAttributes(path);
   return function call(request: unknown, callOptions?: RegionalCallOptions) {
     const options = checkCallOptions(callOptions, label);
-    const stream = new RegionalServerStream<unknown>();
-    // The gRPC deadline covers the whole stream, so only an explicit one is applied (a
-    // subscription may run for hours). The core's deadline bounds the wait for the first message.
-    const explicitDeadline =
-      options.deadlineMs !== undefined ||
-      method.deadlineMs !== undefined ||
-      currentContext()?.deadline !== undefined;
+    const stream = new RegionalServerStream<unknown>(options.signal);
+    // The core's deadline bounds the wait for the first message; the gRPC deadline the stream.
+    const deadline = streamDeadline(options, method, currentContext()?.deadline);
     const signal = options.signal
       ? AbortSignal.any([options.signal, stream.stopSignal])
       : stream.stopSignal;
@@ -104,7 +111,7 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
             request,
             attemptMetadata(options),
             {
-              deadline: explicitDeadline ? attempt.callDeadline : Infinity,
+              deadline,
               interceptors: attemptInterceptors(parts, options, attempt),
             },
           );
