@@ -105,6 +105,36 @@ describe('attempt loop', () => {
     client.close();
   });
 
+  it('retries a healthy region it already tried before one cooling down after Retry-After', async () => {
+    const client = createRegionalClient<number>(
+      { ...THREE_REGIONS, ...quiet, regions: THREE_REGIONS.regions.slice(0, 2) },
+      {
+        classify: (r) =>
+          r.ok && r.value === 429
+            ? { kind: 'retriable', reason: 'status-429', regionFault: false, retryAfterMs: 30_000 }
+            : r.ok
+              ? { kind: 'success' }
+              : { kind: 'retriable', reason: 'econnreset' },
+      },
+    );
+    // us-west asks not to be called for 30 s.
+    await client.execute(async () => 429, { idempotent: true, excludedRegions: ['us-east'] });
+    const tried: string[] = [];
+    let failures = 0;
+    const result = client.execute(
+      async (a) => {
+        tried.push(a.region);
+        if (a.region === 'us-east' && failures++ === 0) reset();
+        return 200;
+      },
+      { idempotent: true },
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(result).resolves.toBe(200); // not a 30 s wait that outlasts the deadline
+    expect(tried).toEqual(['us-east', 'us-east']);
+    client.close();
+  });
+
   it('never resends a non-idempotent call after an ambiguous failure', async () => {
     const { call, attempts, client } = fakeRegions({ 'us-east': reset }, quiet);
     const { error } = await settle(call({ idempotent: false }));

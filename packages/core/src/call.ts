@@ -487,9 +487,9 @@ export class Call<T> implements AttemptOwner, CallHandle {
   }
 
   /**
-   * The next target: the best planned region this call has not tried yet, else (more attempts
-   * than regions) the best one again. Tried regions are skipped while planning, so they neither
-   * crowd the plan nor use up a probe slot.
+   * The next target: the best healthy region this call has not tried yet, else the best region
+   * overall, tried or not (a healthy one it tried beats an evicted or cooling one it did not).
+   * Tried regions are skipped in the first pass, so they neither crowd it nor use a probe slot.
    */
   #nextRegion(now: number): RegionState | undefined {
     const { planner } = this.#env;
@@ -499,7 +499,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
       : undefined;
     const tried = this.#tried;
     if (!tried) return planner.first(now, isExcluded);
-    const untried = planner.first(
+    const untried = planner.firstHealthy(
       now,
       (region) => tried.includes(region) || isExcluded?.(region) === true,
     );

@@ -28,14 +28,26 @@ export class Planner {
    */
   first(now: number, skip?: (region: RegionState) => boolean): RegionState | undefined {
     if (this.#routing !== 'localFirst') return this.plan(now, skip)[0];
+    // No healthy region: panic mode and cooling regions, as `plan` orders them.
+    return this.firstHealthy(now, skip) ?? this.plan(now, skip)[0];
+  }
+
+  /**
+   * Like `first`, but only a healthy region (or, in `localFirst`, one due a probe): never a
+   * region picked by panic mode or one cooling down after a Retry-After. A retry uses it to
+   * prefer a healthy region it already tried over an unhealthy one it has not.
+   */
+  firstHealthy(now: number, skip?: (region: RegionState) => boolean): RegionState | undefined {
+    if (this.#routing !== 'localFirst') {
+      return this.plan(now, skip).find((r) => !r.isCooling(now) && r.weight(now) > 0);
+    }
     let best: RegionState | undefined;
     for (const region of this.#order) {
       if (!region.breakerAdmits || region.isCooling(now) || skip?.(region)) continue;
       if (region.weight(now) > 0) best ??= region;
       else if (region.claimProbe(now)) return region;
     }
-    // No healthy region: panic mode and cooling regions, as `plan` orders them.
-    return best ?? this.plan(now, skip)[0];
+    return best;
   }
 
   plan(now: number, skip?: (region: RegionState) => boolean): RegionState[] {
