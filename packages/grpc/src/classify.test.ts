@@ -78,15 +78,25 @@ describe('classifyStatus: gRPC status → verdict', () => {
     }
   });
 
-  it("does not retry grpc-js's own message-size limit", () => {
-    expect(
-      classifyStatus(
-        status.RESOURCE_EXHAUSTED,
-        'Received message larger than max (5000 vs 4194304)',
-        new Metadata(),
-        false,
-      ),
-    ).toEqual({ kind: 'fatal', reason: 'message-too-large' });
+  it.each([
+    ['request over our send limit', 'Attempted to send message with a size larger than 10', false],
+    [
+      'response over our limit, after its headers',
+      'Received message larger than max (5000 vs 10)',
+      true,
+    ],
+    [
+      'response over our limit once decompressed',
+      'Received message that decompresses to a size larger than 10',
+      true,
+    ],
+    ["response over the server's send limit", 'Sent message larger than max (5000 vs. 10)', true],
+  ])("does not retry grpc-js's message-size limits: %s", (_case, details, responded) => {
+    const metadata = responded ? fromServer({}) : new Metadata();
+    expect(classifyStatus(status.RESOURCE_EXHAUSTED, details, metadata, responded)).toEqual({
+      kind: 'fatal',
+      reason: 'message-too-large',
+    });
   });
 
   it('ends the call on every other status; server faults count against the region', () => {

@@ -15,8 +15,15 @@ const UNSENT_DETAILS =
 /** grpc-js's report of an HTTP/2 stream reset with no gRPC status from the server. */
 const STREAM_RESET = /^Received RST_STREAM with code/;
 
-/** grpc-js's own message-size errors: the same request fails the same way in every region. */
-const MESSAGE_TOO_LARGE = /message larger than max/i;
+/**
+ * grpc-js's message-size limits, on either side: a request or response over a limit fails the
+ * same way in every region, so it is the caller's problem, not the region's. Client side:
+ * "Attempted to send message with a size larger than N", "Received message larger than max
+ * (...)" (after the response headers), "Received message that decompresses to a size larger
+ * than N"; a grpc-js server reports "Sent message larger than max" and the decompress text.
+ */
+const MESSAGE_TOO_LARGE =
+  /^(?:Attempted to send message with a size larger than|Received message larger than max|Received message that decompresses to a size larger than|Sent message larger than max)/;
 
 /** Errors whose attempt got a response from a server (headers or a trailers-only reply). */
 const responded = new WeakSet<object>();
@@ -54,6 +61,10 @@ export function retryPushback(metadata: Metadata): number | 'stop' | undefined {
 const TIMEOUT: Verdict = Object.freeze({ kind: 'retriable', reason: 'timeout' });
 const SUCCESS: Verdict = Object.freeze({ kind: 'success' });
 const CLIENT_ERROR: Verdict = Object.freeze({ kind: 'fatal', reason: 'client-error' });
+const MESSAGE_TOO_LARGE_VERDICT: Verdict = Object.freeze({
+  kind: 'fatal',
+  reason: 'message-too-large',
+});
 
 /**
  * The gRPC status mapping (see the README's table):
@@ -106,8 +117,9 @@ export function classifyStatus(
     default:
       return { kind: 'fatal', reason: `status-${statusName(code)}` };
   }
-  if (code === status.RESOURCE_EXHAUSTED && !fromServer && MESSAGE_TOO_LARGE.test(details)) {
-    return { kind: 'fatal', reason: 'message-too-large' };
+  // Whoever raised it (grpc-js here, after the headers, or a grpc-js server): no region helps.
+  if (code === status.RESOURCE_EXHAUSTED && MESSAGE_TOO_LARGE.test(details)) {
+    return MESSAGE_TOO_LARGE_VERDICT;
   }
   const pushback = fromServer ? retryPushback(metadata) : undefined;
   if (pushback === 'stop') return { kind: 'fatal', reason: 'pushback-stop', regionFault: true };
