@@ -276,6 +276,39 @@ describe('@regionkit/grpc server context', () => {
     }
   });
 
+  it("withGrpcContext keeps the context in a streaming handler's data and end listeners", async () => {
+    regions = await startRegions();
+    const seen: Array<string | undefined> = [];
+    const frontend = new RegionServer('frontend');
+    frontend.handlers.Upload = withGrpcContext(
+      (
+        call: grpc.ServerReadableStream<unknown, unknown>,
+        callback: grpc.sendUnaryData<unknown>,
+      ) => {
+        call.on('data', () => seen.push(currentContext()?.correlationId));
+        call.on('end', () => {
+          seen.push(currentContext()?.correlationId);
+          callback(null, { count: seen.length, region: 'frontend' });
+        });
+      },
+    );
+    await frontend.start({});
+    cleanups.push(() => frontend.kill());
+    const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
+    cleanups.push(() => client.close());
+    const metadata = new grpc.Metadata();
+    metadata.set('x-request-id', 'req-upload');
+    await new Promise((resolve, reject) => {
+      const call = client.upload(metadata, (error: unknown, reply: unknown) =>
+        error ? reject(error) : resolve(reply),
+      );
+      call.write({ index: 0, region: 'client' });
+      call.write({ index: 1, region: 'client' });
+      call.end();
+    });
+    expect(seen).toEqual(['req-upload', 'req-upload', 'req-upload']);
+  });
+
   it('does the same for a handler wrapped with withGrpcContext (no interceptor)', async () => {
     regions = await startRegions();
     const frontend = await startFrontend({}, true);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type Deadline,
   type Metadata,
@@ -106,6 +107,7 @@ export function regionkitServerInterceptor(options: ServerContextOptions = {}): 
 interface InboundCall {
   readonly metadata: Metadata;
   getDeadline(): Deadline;
+  emit(event: string | symbol, ...args: unknown[]): boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: handlers of every call type and message type
@@ -147,7 +149,14 @@ type WrapOptions = Pick<ServerContextOptions, 'trustInboundCorrelationId'>;
 function wrapHandler<H extends Handler>(handler: H, trust: boolean): H {
   const wrapped = function (this: unknown, call: InboundCall, ...rest: unknown[]) {
     const inbound = inboundContext(call.metadata, call.getDeadline(), trust);
-    return runInInboundContext(inbound, () => handler.call(this, call, ...rest));
+    return runInInboundContext(inbound, () => {
+      // A streaming handler does its work in 'data'/'end' listeners, which grpc-js calls from
+      // its own HTTP/2 callbacks: the call's events are emitted inside this context too.
+      const inContext = AsyncLocalStorage.snapshot();
+      const emit = call.emit;
+      call.emit = (event, ...args) => inContext(() => emit.call(call, event, ...args));
+      return handler.call(this, call, ...rest);
+    });
   };
   return wrapped as H;
 }
