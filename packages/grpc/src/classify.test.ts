@@ -78,6 +78,20 @@ describe('classifyStatus: gRPC status → verdict', () => {
     }
   });
 
+  it('fails over, even a non-idempotent call, when grpc-js could not start the HTTP/2 stream', () => {
+    const details = 'Failed to start HTTP/2 stream with error The session has been destroyed';
+    expect(classifyStatus(status.INTERNAL, details, new Metadata(), false)).toEqual({
+      kind: 'retriable',
+      reason: 'stream-not-started',
+      neverSent: true,
+    });
+    // The same text from a server is that server's own INTERNAL error.
+    expect(classifyStatus(status.INTERNAL, details, fromServer(), true)).toMatchObject({
+      kind: 'fatal',
+      regionFault: true,
+    });
+  });
+
   it.each([
     ['request over our send limit', 'Attempted to send message with a size larger than 10', false],
     [

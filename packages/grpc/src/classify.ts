@@ -12,6 +12,12 @@ import { firstString, METADATA_KEYS } from './metadata.js';
 const UNSENT_DETAILS =
   /^(?:No connection established|Stream refused by server|Name resolution failed|Channel closed before call started|Subchannel not ready)/;
 
+/**
+ * grpc-js could not open the HTTP/2 stream on the connection it picked (the session was
+ * closing, say): its own NOT_STARTED status, so the request never left.
+ */
+const STREAM_NOT_STARTED = /^Failed to start HTTP\/2 stream/;
+
 /** grpc-js's report of an HTTP/2 stream reset with no gRPC status from the server. */
 const STREAM_RESET = /^Received RST_STREAM with code/;
 
@@ -109,6 +115,9 @@ export function classifyStatus(
       // a transport failure after the request may have arrived, not an answer.
       if (!fromServer && STREAM_RESET.test(details)) {
         return { kind: 'retriable', reason: 'stream-reset' };
+      }
+      if (!fromServer && STREAM_NOT_STARTED.test(details)) {
+        return { kind: 'retriable', reason: 'stream-not-started', neverSent: true };
       }
       return serverFault(code, fromServer);
     case status.UNKNOWN:
