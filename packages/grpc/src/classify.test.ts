@@ -78,6 +78,15 @@ describe('classifyStatus: gRPC status → verdict', () => {
     }
   });
 
+  it('a response this client cannot decode is not held against the region', () => {
+    const details = 'Response message parsing error: index out of range';
+    // grpc-js raises it after the response headers arrived, with empty metadata of its own.
+    expect(classifyStatus(status.INTERNAL, details, new Metadata(), true)).toEqual({
+      kind: 'fatal',
+      reason: 'response-parse-error',
+    });
+  });
+
   it('fails over, even a non-idempotent call, when grpc-js could not start the HTTP/2 stream', () => {
     const details = 'Failed to start HTTP/2 stream with error The session has been destroyed';
     expect(classifyStatus(status.INTERNAL, details, new Metadata(), false)).toEqual({

@@ -18,6 +18,12 @@ const UNSENT_DETAILS =
  */
 const STREAM_NOT_STARTED = /^Failed to start HTTP\/2 stream/;
 
+/**
+ * grpc-js could not decode a response with this client's message type: most often a schema
+ * mismatch on this side, which every region would trip over alike.
+ */
+const RESPONSE_PARSE_ERROR = /^Response message parsing error/;
+
 /** grpc-js's report of an HTTP/2 stream reset with no gRPC status from the server. */
 const STREAM_RESET = /^Received RST_STREAM with code/;
 
@@ -115,6 +121,10 @@ export function classifyStatus(
       // a transport failure after the request may have arrived, not an answer.
       if (!fromServer && STREAM_RESET.test(details)) {
         return { kind: 'retriable', reason: 'stream-reset' };
+      }
+      // Raised here after the headers arrived, so `fromServer` says nothing: the text decides.
+      if (RESPONSE_PARSE_ERROR.test(details) && Object.keys(metadata.getMap()).length === 0) {
+        return { kind: 'fatal', reason: 'response-parse-error' };
       }
       if (!fromServer && STREAM_NOT_STARTED.test(details)) {
         return { kind: 'retriable', reason: 'stream-not-started', neverSent: true };
