@@ -13,7 +13,8 @@ import {
   ScenarioError,
   scaleScenario,
 } from '../packages/gameday/src/index.js';
-import { shiftTimes } from '../packages/gameday/src/metrics/summary.js';
+import { percentile } from '../packages/gameday/src/metrics/percentile.js';
+import { checkExpectations, shiftTimes } from '../packages/gameday/src/metrics/summary.js';
 import {
   Http1RequestCounter,
   Http2RequestCounter,
@@ -210,6 +211,72 @@ describe('scenario files', () => {
       { region: 'us-west', kind: 'flap', periodS: 0.2, atS: 0.4, forS: 0.8 },
     ]);
     expect(short.expect.maxTimeToRecoverMs).toBe(1000);
+  });
+});
+
+describe('edges found in review', () => {
+  it('accepts decimal times that fit, and refuses a load that makes no calls', () => {
+    expect(() =>
+      parseScenario(
+        withChanges((s) => {
+          s.durationS = 3.3;
+          s.faults[0].atS = 1.1;
+          s.faults[0].forS = 2.2; // 3.3000000000000003 in floating point
+        }),
+      ),
+    ).not.toThrow();
+    expect(problems(withChanges((s) => (s.load.rps = 0.01)))).toEqual([
+      expect.stringMatching(/^`load.rps` × durationS makes 0.3 calls, which rounds to none/),
+    ]);
+  });
+
+  it('a flap starting at a decimal second still alternates on time', () => {
+    const flap = parseScenario(
+      withChanges((s) => {
+        s.faults = [{ region: 'us-east', kind: 'flap', periodS: 1, atS: 4.03, forS: 4 }];
+      }),
+    );
+    const killedAt = (ms: number) => conditionAt(flap.faults, 'us-east', ms).killed;
+    // 4.03 s is 4030 ms: killed 4030-5030, up 5030-6030, killed 6030-7030, up 7030-8030.
+    expect([4030, 5029, 5030, 6029, 6030, 7030].map(killedAt)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+      false,
+    ]);
+    expect(changePoints(flap.faults)).toEqual([4030, 5030, 6030, 7030, 8030]);
+  });
+
+  it('expectations are checked against exact ratios, and a partition needs no shift', () => {
+    const measured = {
+      successRate: 0.9995, // 0.99945 rounded for the report
+      loadAmplification: 1.2,
+      latencyMs: { p50: 1, p99: 1, p999: 1 },
+      failedLatencyMs: null,
+      duplicateWrites: 0,
+      timeToShiftMs: null,
+      timeToRecoverMs: 500,
+      shift: { needed: true, region: 'us-east', everywhere: true },
+    } as unknown as Parameters<typeof checkExpectations>[0];
+    const exact = { successRate: 0.99945, loadAmplification: 1.20004 };
+    expect(
+      checkExpectations(
+        measured,
+        { successRate: 0.9995, maxLoadAmplification: 1.2, maxTimeToShiftMs: 1_000 },
+        exact,
+      ),
+    ).toEqual([
+      'successRate was 0.9995 (0.99945 unrounded), expected at least 0.9995',
+      'loadAmplification was 1.2 (1.20004 unrounded), expected at most 1.2',
+    ]);
+  });
+
+  it('p99.9 of 6000 calls is the 5994th, not the 5995th', () => {
+    const values = Array.from({ length: 6000 }, (_, i) => i + 1);
+    expect(percentile(values, 99.9)).toBe(5994);
+    expect(percentile(values, 50)).toBe(3000);
   });
 });
 

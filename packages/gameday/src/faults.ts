@@ -28,12 +28,17 @@ export const HEALTHY: RegionCondition = Object.freeze({
   retryAfterS: 0,
 });
 
+/** Scenario times are seconds with decimals; every comparison uses whole ms (4.03 s is 4030). */
 export function faultStartMs(fault: Fault): number {
-  return fault.atS * 1000;
+  return Math.round(fault.atS * 1000);
 }
 
 export function faultEndMs(fault: Fault): number {
-  return (fault.atS + fault.forS) * 1000;
+  return Math.round((fault.atS + fault.forS) * 1000);
+}
+
+function flapStepMs(fault: Extract<Fault, { kind: 'flap' }>): number {
+  return Math.round(fault.periodS * 1000);
 }
 
 /** Does the fault touch this region? `partition` touches every region. */
@@ -47,7 +52,7 @@ function activeAt(fault: Fault, tMs: number): boolean {
 
 /** A flap starts killed and alternates every periodS. */
 function flapKilledAt(fault: Extract<Fault, { kind: 'flap' }>, tMs: number): boolean {
-  const phase = Math.floor((tMs - faultStartMs(fault)) / (fault.periodS * 1000));
+  const phase = Math.floor((tMs - faultStartMs(fault)) / flapStepMs(fault));
   return phase % 2 === 0;
 }
 
@@ -104,8 +109,9 @@ export function changePoints(faults: readonly Fault[]): number[] {
     points.add(faultStartMs(fault));
     points.add(faultEndMs(fault));
     if (fault.kind === 'flap') {
-      const stepMs = fault.periodS * 1000;
-      for (let t = faultStartMs(fault) + stepMs; t < faultEndMs(fault); t += stepMs) points.add(t);
+      const stepMs = flapStepMs(fault);
+      const start = faultStartMs(fault);
+      for (let k = 1; start + k * stepMs < faultEndMs(fault); k++) points.add(start + k * stepMs);
     }
   }
   return [...points].sort((a, b) => a - b);

@@ -269,6 +269,12 @@ class Validator {
     if (!load) return fallback;
     const rps = this.number(load.rps, 'load.rps', { min: 0, exclusiveMin: true }) ?? 1;
     this.max(rps, 'load.rps', GAMEDAY_LIMITS.maxRps);
+    if (Math.round(rps * durationS) < 1) {
+      this.problem(
+        'load.rps',
+        `× durationS makes ${rps * durationS} calls, which rounds to none; raise rps or durationS`,
+      );
+    }
     if (rps * durationS > GAMEDAY_LIMITS.maxCalls) {
       this.problem(
         'load.rps',
@@ -352,7 +358,12 @@ class Validator {
     }
     const atS = this.number(fault.atS, `${at}.atS`, { min: 0 });
     const forS = this.number(fault.forS, `${at}.forS`, { min: 0, exclusiveMin: true });
-    if (atS !== undefined && forS !== undefined && atS + forS > durationS) {
+    // In whole ms: 1.1 + 2.2 is 3.3000000000000003 in floating point, and must fit in 3.3.
+    if (
+      atS !== undefined &&
+      forS !== undefined &&
+      Math.round((atS + forS) * 1000) > Math.round(durationS * 1000)
+    ) {
       this.problem(
         `${at}.forS`,
         `makes the fault end at ${atS + forS} s, after the run ends (durationS ${durationS}); shorten it or start it earlier`,

@@ -218,8 +218,14 @@ export function summarize(input: SummaryInput): RunSummary {
     },
     timeline: timeline(records, recorder, regionNames),
   };
-  const violations = checkExpectations(base, scenario.expect);
-  if (requests < plannedCalls * GAMEDAY_DEFAULTS.minLoadShare) {
+  // Expectations are checked against exact ratios: rounding 0.99945 to 0.9995 must not pass
+  // a run that expected 0.9995.
+  const violations = checkExpectations(base, scenario.expect, {
+    successRate: requests ? successes.length / requests : 0,
+    loadAmplification: requests ? serverRequests / requests : 0,
+  });
+  if (requests === 0) violations.push('the run made no calls, so it proves nothing');
+  else if (requests < plannedCalls * GAMEDAY_DEFAULTS.minLoadShare) {
     violations.push(
       `the load generator made only ${requests} of ${plannedCalls} planned calls, so the run proves little`,
     );
@@ -230,10 +236,16 @@ export function summarize(input: SummaryInput): RunSummary {
 type Measured = Omit<RunSummary, 'pass' | 'violations'>;
 
 /** Each unmet expectation, in words an SRE can act on. */
-export function checkExpectations(summary: Measured, expect: Expectations): string[] {
+export function checkExpectations(
+  summary: Measured,
+  expect: Expectations,
+  exact: { successRate: number; loadAmplification: number } = summary,
+): string[] {
   const violations: string[] = [];
-  const atLeast = (name: string, actual: number, wanted: number) => {
-    if (actual < wanted) violations.push(`${name} was ${actual}, expected at least ${wanted}`);
+  const atLeast = (name: string, actual: number, shown: number, wanted: number) => {
+    if (actual >= wanted) return;
+    const unrounded = shown >= wanted ? ` (${actual} unrounded)` : '';
+    violations.push(`${name} was ${shown}${unrounded}, expected at least ${wanted}`);
   };
   const atMost = (name: string, actual: number | null, wanted: number, unit = '') => {
     if (actual !== null && actual > wanted) {
@@ -241,12 +253,17 @@ export function checkExpectations(summary: Measured, expect: Expectations): stri
     }
   };
   if (expect.successRate !== undefined)
-    atLeast('successRate', summary.successRate, expect.successRate);
+    atLeast('successRate', exact.successRate, summary.successRate, expect.successRate);
   if (expect.duplicateWrites !== undefined) {
     atMost('duplicateWrites', summary.duplicateWrites, expect.duplicateWrites);
   }
-  if (expect.maxLoadAmplification !== undefined) {
-    atMost('loadAmplification', summary.loadAmplification, expect.maxLoadAmplification);
+  if (
+    expect.maxLoadAmplification !== undefined &&
+    exact.loadAmplification > expect.maxLoadAmplification
+  ) {
+    violations.push(
+      `loadAmplification was ${summary.loadAmplification}${summary.loadAmplification <= expect.maxLoadAmplification ? ` (${exact.loadAmplification} unrounded)` : ''}, expected at most ${expect.maxLoadAmplification}`,
+    );
   }
   if (expect.maxP99Ms !== undefined)
     atMost('latency p99', summary.latencyMs.p99, expect.maxP99Ms, ' ms');
@@ -259,7 +276,8 @@ export function checkExpectations(summary: Measured, expect: Expectations): stri
     );
   }
   const { shift } = summary;
-  if (expect.maxTimeToShiftMs !== undefined && shift.needed) {
+  // Under a partition there is nowhere to shift to: timeToShiftMs is null by design.
+  if (expect.maxTimeToShiftMs !== undefined && shift.needed && !shift.everywhere) {
     if (summary.timeToShiftMs === null) {
       violations.push(
         `traffic never moved off ${shift.region} while it was down (expected within ${expect.maxTimeToShiftMs} ms)`,
