@@ -153,8 +153,11 @@ async function runOnce(
   } finally {
     clearInterval(ticker);
     loopDelay.disable();
-    await Promise.all(Object.values(clients).map((c) => c?.close()));
-    world.kill();
+    try {
+      await Promise.all(Object.values(clients).map((c) => c?.close()));
+    } finally {
+      world.kill(); // even when a client fails to close: never leave the world process running
+    }
   }
 }
 
