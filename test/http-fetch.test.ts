@@ -146,15 +146,21 @@ describe('idempotency', () => {
     expect(west.received).toHaveLength(0);
   });
 
-  it('a POST without a key that may have arrived fails with the reason, and is not resent', async () => {
+  /** A POST through request() whose local region receives it, then drops the connection. */
+  async function postThatMayHaveArrived(body: string, headers?: Record<string, string>) {
     const [east, west] = await regions();
     east.handler = (req) => req.socket.destroy(); // received, then the connection dies
-    const d = dispatcher([east, west] as RegionServer[]);
     const error = await request('http://orders.regional/orders', {
-      dispatcher: d,
+      dispatcher: dispatcher([east, west] as RegionServer[]),
       method: 'POST',
-      body: 'o2',
+      body,
+      headers,
     }).catch((e: unknown) => e);
+    return { error, east: east as RegionServer, west: west as RegionServer };
+  }
+
+  it('a POST without a key that may have arrived fails with the reason, and is not resent', async () => {
+    const { error, east, west } = await postThatMayHaveArrived('o2');
     expect(error).toBeInstanceOf(AttemptsFailedError);
     expect((error as AttemptsFailedError).stoppedBecause).toBe('not-idempotent');
     expect((error as Error).message).toMatch(/give it an idempotency key/);
@@ -188,15 +194,7 @@ describe('idempotency', () => {
   });
 
   it('a blank Idempotency-Key is no key: not forwarded, and the POST is not resent', async () => {
-    const [east, west] = await regions();
-    east.handler = (req) => req.socket.destroy(); // received, then the connection dies
-    const d = dispatcher([east, west] as RegionServer[]);
-    const error = await request('http://orders.regional/orders', {
-      dispatcher: d,
-      method: 'POST',
-      body: 'o5',
-      headers: { 'idempotency-key': ' ' },
-    }).catch((e: unknown) => e);
+    const { error, east, west } = await postThatMayHaveArrived('o5', { 'idempotency-key': ' ' });
     expect((error as AttemptsFailedError).stoppedBecause).toBe('not-idempotent');
     expect(east.received).toHaveLength(1);
     expect(east.received[0]?.headers['idempotency-key']).toBeUndefined();

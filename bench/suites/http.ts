@@ -45,7 +45,8 @@ export async function startServer(): Promise<{ origin: string; child: ChildProce
 
 type Subject = { name: string; call: () => Promise<unknown>; close: () => Promise<unknown> };
 
-function subjects(origin: string): Subject[] {
+/** The suite's subjects against `origin`; also what `pnpm bench:instructions` counts. */
+export function subjects(origin: string): Subject[] {
   const url = `${origin}/orders/42`;
   const rawAgent = new Agent();
   const fetchAgent = new Agent();

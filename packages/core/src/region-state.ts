@@ -105,7 +105,9 @@ export class RegionState {
     // Half-open, opossum admits one probe: once it is in flight the region takes no other call
     // (planning one there would only spend an attempt on a rejection).
     // Shut down (the client closed): planned anyway, so the call ends with ClientClosedError.
-    return this.breaker.closed || this.breaker.pendingClose || this.#shutDown;
+    // The mirrored state answers the common case without reading opossum (every call plans).
+    if (this.#breakerState === 'closed' || this.#shutDown) return true;
+    return this.#breakerState === 'halfOpen' && this.breaker.pendingClose;
   }
 
   isCooling(now: number): boolean {

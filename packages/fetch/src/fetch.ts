@@ -1,15 +1,9 @@
 import { currentContext, type RegionalClient, runInContext } from '@regionkit/core';
-import {
-  Headers,
-  type HeadersInit,
-  Request,
-  type RequestInit,
-  type Response,
-  fetch as undiciFetch,
-} from 'undici';
+import { Request, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
 import type { AttemptHandler } from './attempt-handler.js';
 import { HTTP_DEFAULTS } from './defaults.js';
 import { RegionalDispatcher } from './dispatcher.js';
+import { readCallerHeaders } from './request-headers.js';
 import { readRequestOptions } from './request-options.js';
 import type { RegionalFetchOptions } from './types.js';
 
@@ -46,7 +40,9 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
   ]);
   const service = options.service;
   // Validated by the dispatcher above.
-  const correlationHeader = options.correlationHeader ?? HTTP_DEFAULTS.correlationHeader;
+  const correlationHeader = (
+    options.correlationHeader ?? HTTP_DEFAULTS.correlationHeader
+  ).toLowerCase();
 
   const regionalFetch = (
     input: string | URL | Request | globalThis.Request,
@@ -126,13 +122,10 @@ function asUndiciRequest(request: globalThis.Request): Request {
 function callerCorrelationId(
   target: string | URL | Request,
   init: RegionalFetchInit | undefined,
-  header: string,
+  lowerCaseHeader: string,
 ): string | undefined {
-  if (init?.headers !== undefined) {
-    return new Headers(init.headers as HeadersInit).get(header) ?? undefined;
-  }
-  if (typeof target === 'string' || target instanceof URL) return undefined;
-  return target.headers.get(header) ?? undefined;
+  const own = typeof target === 'string' || target instanceof URL ? undefined : target.headers;
+  return readCallerHeaders(init?.headers ?? own, lowerCaseHeader).correlationId;
 }
 
 /**
