@@ -59,6 +59,11 @@ class CountsOnlyStatus extends Status {
   }
 }
 
-export function countsOnlyStatus(options: StatusOptions): OpossumStatus {
+/** A breaker's rolling counts; `increment` adds one to a count of the current bucket. */
+export interface CountingStatus extends OpossumStatus {
+  increment(property: string): void;
+}
+
+export function countsOnlyStatus(options: StatusOptions): CountingStatus {
   return new CountsOnlyStatus(options);
 }

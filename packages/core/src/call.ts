@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import type { BreakerState, CallEvent, RegionkitEvents } from './events.js';
 import type { Planner } from './planner.js';
-import type { BreakerAttempt, RegionState } from './region-state.js';
+import { type BreakerAttempt, REGION_FAULT, type RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
 import { sleep } from './sleep.js';
 import type { AttemptTrace, CallSpan, CallTracing } from './telemetry/call-tracing.js';
@@ -810,6 +810,8 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
   #report: BreakerReport | undefined;
   /** opossum's answer to `fire`: rejects if the attempt is refused or counted as a fault. */
   #counted: Promise<unknown> | undefined;
+  /** Started while the breaker was closed: not run through `fire`, counted by the region. */
+  #countedWhenClosed = false;
 
   /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
   constructor(
@@ -838,11 +840,15 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
    * answers with is known (and handled) before any outcome can be reported to it.
    */
   start(): void {
-    const counted = this.region.breaker.fire(this);
-    this.#counted = counted;
-    if (!this.#report) {
-      counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
-      return;
+    if (this.region.breakerClosed) {
+      this.#countedWhenClosed = true; // admitted: see RegionState.countClosedAttempt
+    } else {
+      const counted = this.region.breaker.fire(this);
+      this.#counted = counted;
+      if (!this.#report) {
+        counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
+        return;
+      }
     }
     this.#watch.add(this);
     if (this.#onAbort) this.#callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
@@ -877,6 +883,10 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
 
   /** Has the breaker count this attempt's verdict, now: it changes state before returning. */
   reportToBreaker(fault: boolean): void {
+    if (this.#countedWhenClosed) {
+      this.region.countClosedAttempt(fault);
+      return;
+    }
     const report = this.#report;
     if (!report) return;
     if (!fault) {
@@ -913,9 +923,6 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
     this.#call.attemptSettled(this, result);
   }
 }
-
-/** What opossum is told failed: the verdict, not the transport's error, decides. */
-const REGION_FAULT = Object.freeze(new Error('regionkit: attempt failed against its region'));
 
 /**
  * An admitted attempt's verdict, as opossum counts it. opossum reads its action's result with

@@ -40,6 +40,18 @@ describe('breakers', () => {
     client.close();
   });
 
+  it('counts successes toward the error rate that opens the breaker', async () => {
+    const { call, client, behaviours } = fakeRegions({}, breakerOnly);
+    const breakerOf = () => client.status().regions[0]?.breaker;
+    for (let i = 0; i < 4; i++) await call(); // us-east serves
+    behaviours['us-east'] = reset;
+    for (let i = 0; i < 4; i++) await call(); // 4 of 8 failed: 50% is not above 50%
+    expect(breakerOf()).toBe('closed');
+    await call(); // 5 of 9
+    expect(breakerOf()).toBe('open');
+    client.close();
+  });
+
   it('opens a failing region, skips it, then lets a half-open probe bring it back', async () => {
     const { call, attempts, client, behaviours } = fakeRegions({ 'us-east': reset }, breakerOnly);
     const transitions: BreakerEvent[] = [];

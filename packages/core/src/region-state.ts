@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
-import { countsOnlyStatus } from './bounded-status.js';
+import { type CountingStatus, countsOnlyStatus } from './bounded-status.js';
 import type { ResolvedConfig } from './config.js';
 import type { BreakerState, RegionkitEvents } from './events.js';
 import { RollingWindow } from './rolling-window.js';
@@ -28,6 +28,28 @@ export interface BreakerAttempt {
   admit(): PromiseLike<unknown>;
 }
 
+const noop = () => {};
+
+/** What opossum is told failed: the verdict, not the transport's error, decides. */
+export const REGION_FAULT = Object.freeze(
+  new Error('regionkit: attempt failed against its region'),
+);
+
+/** A settled failure, as opossum reads an action's result: `then(onSuccess).catch(onFailure)`. */
+const FAILED_THENABLE = Object.freeze({
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, read only by opossum
+  then() {
+    return FAILED_THENABLE;
+  },
+  catch(onRejected: (reason: unknown) => unknown) {
+    onRejected(REGION_FAULT);
+    return FAILED_THENABLE;
+  },
+}) as unknown as PromiseLike<unknown>;
+
+/** A breaker action whose outcome is already known to be a region fault. */
+const FAULT_REPORTED: BreakerAttempt = Object.freeze({ admit: () => FAILED_THENABLE });
+
 /**
  * Everything regionkit knows about one region of one service: its rolling health window, its
  * opossum breaker, its Retry-After cooldown and its probe schedule while at weight 0.
@@ -38,6 +60,8 @@ export class RegionState {
   readonly #config: ResolvedConfig;
   readonly #events: RegionkitEvents;
   readonly #window: RollingWindow;
+  /** The breaker's rolling counts (opossum reads them to decide when to open). */
+  readonly #counts: CountingStatus;
   #weight = 100;
   #errorRate = 0;
   #p99Ms = 0;
@@ -62,6 +86,13 @@ export class RegionState {
     this.#config = config;
     this.#events = events;
     this.#window = new RollingWindow(config.health.windowMs, config.health.buckets, now);
+    this.#counts = countsOnlyStatus({
+      rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
+      rollingCountBuckets: 10,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      rotateBucketController: rotateBuckets,
+    });
     // opossum keeps breaker state and its own rolling counts; per-attempt timeouts and latency
     // percentiles are ours (its percentiles sort every sample on each read).
     // The action is the attempt's own `admit`: one breaker action for every attempt, and no
@@ -76,13 +107,7 @@ export class RegionState {
         errorThresholdPercentage: config.breaker.errorThresholdPercentage,
         volumeThreshold: config.breaker.volumeThreshold,
         rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
-        status: countsOnlyStatus({
-          rollingCountTimeout: config.breaker.rollingCountTimeoutMs,
-          rollingCountBuckets: 10,
-          rollingPercentilesEnabled: false,
-          enableSnapshots: false,
-          rotateBucketController: rotateBuckets,
-        }),
+        status: this.#counts,
       },
     );
     for (const state of ['open', 'halfOpen', 'close'] as const) {
@@ -108,6 +133,34 @@ export class RegionState {
     // The mirrored state answers the common case without reading opossum (every call plans).
     if (this.#breakerState === 'closed' || this.#shutDown) return true;
     return this.#breakerState === 'halfOpen' && this.breaker.pendingClose;
+  }
+
+  /**
+   * The breaker is closed: an attempt needs no admission, and its outcome is counted with
+   * `countClosedAttempt` instead of being run through opossum's `fire()`.
+   */
+  get breakerClosed(): boolean {
+    return this.#breakerState === 'closed' && !this.#shutDown;
+  }
+
+  /**
+   * Counts the outcome of an attempt that started while the breaker was closed. A closed
+   * breaker admits every call, so running each one through `fire()` (a promise, two events, a
+   * semaphore and its argument copies per attempt) would only count it: a success is counted
+   * here, as opossum counts one (a fire and a success in its rolling counts); a fault goes
+   * through `fire()`, so opossum's own failure handling decides whether the breaker opens.
+   * If the breaker left `closed` while the attempt was out, a late success is counted but does
+   * not close a half-open breaker (only its probe's may), and a late fault re-opens it as
+   * opossum would.
+   */
+  countClosedAttempt(fault: boolean): void {
+    if (!fault) {
+      this.#counts.increment('fires');
+      this.#counts.increment('successes');
+      return;
+    }
+    // opossum rejects its answer with the fault (or refuses: already open, or shut down).
+    this.breaker.fire(FAULT_REPORTED).catch(noop);
   }
 
   isCooling(now: number): boolean {
