@@ -1,7 +1,7 @@
 /**
  * `pnpm bench:instructions [--requests N] [--warmup N] [--top K]`: user-space instructions per
- * request of the http suite's `undici` and `regionkit-request` subjects (client process only,
- * real loopback server), counted by valgrind's callgrind.
+ * request of the http suite's `undici`, `passthrough-interceptor` and `regionkit-request`
+ * subjects (client process only, real loopback server), counted by valgrind's callgrind.
  *
  * Timings on this shared 2-core machine move by ±7% between rounds and 1.5× between sessions;
  * instruction counts repeat within a few percent, so they show what a change to the request
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const SUBJECTS = ['undici', 'regionkit-request'] as const;
+const SUBJECTS = ['undici', 'passthrough-interceptor', 'regionkit-request'] as const;
 const OWN_CODE = /packages\/[a-z]+\/dist\/|opossum\/lib\//;
 const COMPILER =
   /compiler::|maglev::|turboshaft|Zone|RegisterAllocat|LiveRange|Schedul|Compil|Bytecode|Parser|Scanner|Deserializer|interpreter::|baseline::/;
@@ -64,7 +64,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-const [undici, regionkit] = results as [Counted, Counted];
+const [undici, passthrough, regionkit] = results as [Counted, Counted, Counted];
 console.table(
   results.map((r) => ({
     subject: r.subject,
@@ -77,7 +77,9 @@ console.table(
 // changes V8's heap-sizing decisions), so the headline compares the mutator only.
 console.log(
   `regionkit-request runs ${Math.round(regionkit.mutator - undici.mutator)} more mutator ` +
-    `instructions per request than undici (×${(regionkit.mutator / undici.mutator).toFixed(2)}); ` +
+    `instructions per request than undici (×${(regionkit.mutator / undici.mutator).toFixed(2)}), ` +
+    `of which ${Math.round(passthrough.mutator - undici.mutator)} any interceptor sending the same ` +
+    `headers pays (passthrough-interceptor); ` +
     `GC ${Math.round(undici.gc)} vs ${Math.round(regionkit.gc)} (varies between runs)`,
 );
 const own = [...regionkit.functions].filter(([name]) => OWN_CODE.test(name));

@@ -4,7 +4,9 @@
  * - `undici`: raw undici `request()` on an Agent;
  * - `undici-fetch`: undici's `fetch()` on an Agent;
  * - `regionkit-request`: `request()` through the regional dispatcher (local region healthy);
- * - `regionkit-fetch`: the regional fetch function.
+ * - `regionkit-fetch`: the regional fetch function;
+ * - `passthrough-interceptor` (a reference, not a goal): the least any regional interceptor
+ *   costs (see `passthroughInterceptor`).
  * No OpenTelemetry SDK is registered. Rows: { suite: 'http', name, concurrency, reqPerSec,
  * p50Ms, p99Ms }. Goals at concurrency 64: regionkit-request ≥ 0.9 × undici, regionkit-fetch
  * ≥ 0.9 × undici-fetch.
@@ -13,7 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createRegionalFetch, regionalDispatcher } from '@regionkit/fetch';
-import { Agent, fetch, request } from 'undici';
+import { Agent, type Dispatcher, fetch, request } from 'undici';
 import { measureSideBySide } from '../load.js';
 import type { BenchRow, BenchSuite } from '../row.js';
 
@@ -58,6 +60,8 @@ export function subjects(origin: string): Subject[] {
   ];
   const dispatcher = regionalDispatcher({ service: 'bench', localRegion: 'local', regions });
   const orders = createRegionalFetch({ service: 'bench', localRegion: 'local', regions });
+  const passthroughAgent = new Agent();
+  const passthrough = passthroughAgent.compose(passthroughInterceptor(origin));
   return [
     {
       name: 'undici',
@@ -80,7 +84,59 @@ export function subjects(origin: string): Subject[] {
       call: async () => (await orders('/orders/42')).text(),
       close: () => orders.close(),
     },
+    {
+      name: 'passthrough-interceptor',
+      call: async () =>
+        (await request('http://bench.regional/orders/42', { dispatcher: passthrough })).body.text(),
+      close: () => passthroughAgent.close(),
+    },
   ];
+}
+
+/**
+ * The least a regional interceptor can do: send each request to the region's origin with the
+ * three headers regionkit adds (correlation ID, attempt number, remaining deadline) and forward
+ * every response event through a handler of its own, as any interceptor that watches outcomes
+ * must. No routing, breaker, health, retry or context. `undici` → this → `regionkit-request`
+ * splits the gap into what any interceptor costs and what regionkit's own work costs.
+ */
+function passthroughInterceptor(origin: string): Dispatcher.DispatcherComposeInterceptor {
+  let calls = 0;
+  return (dispatch) => (options, handler) => {
+    const headers = ['x-request-id', `bench-${++calls}`, 'x-regionkit-attempt', '1'];
+    headers.push('x-regionkit-deadline-ms', '9999');
+    return dispatch({ ...options, origin, headers }, new ForwardingHandler(handler));
+  };
+}
+
+class ForwardingHandler implements Dispatcher.DispatchHandler {
+  readonly #handler: Dispatcher.DispatchHandler;
+  constructor(handler: Dispatcher.DispatchHandler) {
+    this.#handler = handler;
+  }
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#handler.onRequestStart?.(controller, context);
+  }
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    this.#handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#handler.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(
+    controller: Dispatcher.DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#handler.onResponseEnd?.(controller, trailers);
+  }
+  onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
+    this.#handler.onResponseError?.(controller, error);
+  }
 }
 
 export const httpSuite: BenchSuite = {
@@ -105,7 +161,8 @@ export const httpSuite: BenchSuite = {
       rows.find((r) => r.name === name && r.concurrency === 64)?.reqPerSec as number;
     console.log(
       `c=64: regionkit-request / undici = ${(rate('regionkit-request') / rate('undici')).toFixed(2)} (goal ≥ 0.9), ` +
-        `regionkit-fetch / undici-fetch = ${(rate('regionkit-fetch') / rate('undici-fetch')).toFixed(2)} (goal ≥ 0.9)`,
+        `regionkit-fetch / undici-fetch = ${(rate('regionkit-fetch') / rate('undici-fetch')).toFixed(2)} (goal ≥ 0.9); ` +
+        `reference: passthrough-interceptor / undici = ${(rate('passthrough-interceptor') / rate('undici')).toFixed(2)}`,
     );
     return rows;
   },
