@@ -49,13 +49,25 @@ export function validCorrelationId(value: unknown): string | undefined {
  */
 export function newCorrelationId(): string {
   if (idCounter >= MAX_ID_COUNTER) reseedIds();
-  return idPrefix + String(idCounter++).padStart(12, '0');
+  const n = idCounter++;
+  // 12 decimal digits: the first 9 change once per 1000 IDs and are formatted then; the last 3
+  // come from a table (formatting and padding every ID cost ~500 instructions per call).
+  const block = Math.floor(n / 1000);
+  if (block !== idBlock) {
+    idBlock = block;
+    idBlockPrefix = idPrefix + String(block).padStart(9, '0');
+  }
+  return idBlockPrefix + LAST_THREE_DIGITS[n - block * 1000];
 }
 
 /** Keeps the counter a small integer, which V8 formats fastest. */
 const MAX_ID_COUNTER = 2 ** 30;
+const LAST_THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 let idPrefix = '';
 let idCounter = 0;
+/** `idPrefix` and the first 9 digits of the IDs in block `idBlock` (IDs idBlock × 1000 + 0..999). */
+let idBlock = -1;
+let idBlockPrefix = '';
 reseedIds();
 
 function reseedIds(): void {
@@ -64,6 +76,7 @@ function reseedIds(): void {
   idPrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(12, 15)}-${variant}${hex.slice(16, 19)}-`;
   // A random start as well: two processes that drew the same prefix still differ.
   idCounter = Number.parseInt(hex.slice(19, 20), 16) << 20;
+  idBlock = -1;
 }
 
 const PRIORITIES: ReadonlySet<unknown> = new Set<Priority>(['critical', 'default', 'sheddable']);
