@@ -13,8 +13,14 @@ import {
   ScenarioError,
   scaleScenario,
 } from '../packages/gameday/src/index.js';
+import type { CallRecord } from '../packages/gameday/src/load/generator.js';
 import { percentile } from '../packages/gameday/src/metrics/percentile.js';
-import { checkExpectations, shiftTimes } from '../packages/gameday/src/metrics/summary.js';
+import { RegionRecorder } from '../packages/gameday/src/metrics/region-recorder.js';
+import {
+  checkExpectations,
+  shiftTimes,
+  summarize,
+} from '../packages/gameday/src/metrics/summary.js';
 import {
   Http1RequestCounter,
   Http2RequestCounter,
@@ -270,6 +276,45 @@ describe('edges found in review', () => {
     ).toEqual([
       'successRate was 0.9995 (0.99945 unrounded), expected at least 0.9995',
       'loadAmplification was 1.2 (1.20004 unrounded), expected at most 1.2',
+    ]);
+  });
+
+  it('a run whose load generator fell behind its schedule fails, saying how far', () => {
+    const scenario = parseScenario(
+      withChanges((s) => {
+        s.durationS = 2;
+        s.load.rps = 100; // call n is due at n × 10 ms
+        s.faults = [];
+        s.expect = {};
+      }),
+    );
+    const run = (lagMs: (seq: number) => number) => {
+      const records = Array.from({ length: 200 }, (_, seq): CallRecord => {
+        const startMs = seq * 10 + lagMs(seq);
+        const call = { seq, startMs, endMs: startMs + 5, kind: 'read', protocol: 'http' } as const;
+        return { ...call, ok: true, status: '200', servedBy: 'us-east' };
+      });
+      return summarize({
+        scenario,
+        client: 'regionkit',
+        records,
+        recorder: new RegionRecorder(scenario.regions.map((r) => r.name)),
+        writes: { applied: 0, replayed: 0, duplicates: 0 },
+        eventLoopDelayP99Ms: 1,
+        eventLoopDelayMaxMs: 1,
+      });
+    };
+    const onTime = run(() => 4); // the generator's 5 ms tick
+    expect(onTime.harness.lateStarts).toBe(0);
+    expect(onTime.violations).toEqual([]);
+    expect(run((seq) => (seq >= 195 ? 150 : 4)).violations).toEqual([]); // 2.5% late
+    const behind = run((seq) => (seq >= 180 ? 150 : 4)); // 10% late
+    expect(behind.harness.lateStarts).toBe(20);
+    expect(behind.pass).toBe(false);
+    expect(behind.violations).toEqual([
+      expect.stringContaining(
+        'the load generator fell behind: 20 of 200 calls started more than 100 ms',
+      ),
     ]);
   });
 

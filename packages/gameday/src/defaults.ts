@@ -23,8 +23,13 @@ export const GAMEDAY_DEFAULTS = {
   shiftShare: 0.95,
   /** Calls a window must hold before it can count as shifted or recovered. */
   shiftMinCalls: 5,
-  /** A run whose generator started fewer than this share of its planned calls is not trusted. */
-  minLoadShare: 0.95,
+  /**
+   * A run is not trusted unless this share of its planned calls started on schedule: a
+   * generator starved of CPU starts calls late, and the regions see less load than planned.
+   */
+  minOnScheduleShare: 0.95,
+  /** A call that starts more than this after its slot in the schedule started late (ms). */
+  lateStartMs: 100,
   /** Event-loop delay p99 (ms) above which the run is flagged: the harness was starved of CPU. */
   stallP99Ms: 50,
   /** A single event-loop stall (ms) longer than this flags the run too. */

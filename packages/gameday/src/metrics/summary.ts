@@ -105,6 +105,8 @@ export interface RunSummary {
   readonly harness: {
     /** rps × durationS. */
     readonly plannedCalls: number;
+    /** Calls that started more than `lateStartMs` (100 ms) after their slot in the schedule. */
+    readonly lateStarts: number;
     /** p99 of the harness's own event-loop delay (ms): high values make latencies suspect. */
     readonly eventLoopDelayP99Ms: number;
     /** Longest single stall of the harness's event loop (ms). */
@@ -159,6 +161,7 @@ export function summarize(input: SummaryInput): RunSummary {
 
   const { timeToShiftMs, timeToRecoverMs, shift } = shiftTimes(scenario, records);
   const plannedCalls = Math.round(scenario.load.rps * scenario.durationS);
+  const late = lateStarts(records, scenario.load.rps, GAMEDAY_DEFAULTS.lateStartMs);
   const warnings = [...recorder.harnessErrors];
   if (
     input.eventLoopDelayP99Ms > GAMEDAY_DEFAULTS.stallP99Ms ||
@@ -212,6 +215,7 @@ export function summarize(input: SummaryInput): RunSummary {
     breakerTransitions: input.breakerTransitions ?? [],
     harness: {
       plannedCalls,
+      lateStarts: late,
       eventLoopDelayP99Ms: input.eventLoopDelayP99Ms,
       eventLoopDelayMaxMs: input.eventLoopDelayMaxMs,
       warnings,
@@ -225,15 +229,34 @@ export function summarize(input: SummaryInput): RunSummary {
     loadAmplification: requests ? serverRequests / requests : 0,
   });
   if (requests === 0) violations.push('the run made no calls, so it proves nothing');
-  else if (requests < plannedCalls * GAMEDAY_DEFAULTS.minLoadShare) {
+  else if (late > plannedCalls * (1 - GAMEDAY_DEFAULTS.minOnScheduleShare)) {
     violations.push(
-      `the load generator made only ${requests} of ${plannedCalls} planned calls, so the run proves little`,
+      `the load generator fell behind: ${late} of ${plannedCalls} calls started more than ` +
+        `${GAMEDAY_DEFAULTS.lateStartMs} ms after their slot (the runner was starved of CPU), so the ` +
+        'regions saw less load than planned and the run proves little; rerun on a quieter machine or lower load.rps',
     );
   }
   return { ...base, pass: violations.length === 0, violations };
 }
 
 type Measured = Omit<RunSummary, 'pass' | 'violations'>;
+
+/**
+ * Calls that started more than `toleranceMs` after their slot in the open-loop schedule (call
+ * `seq` is due at seq / rps s). Every planned call is recorded, so only start times show a
+ * generator that could not keep up.
+ */
+export function lateStarts(
+  records: readonly CallRecord[],
+  rps: number,
+  toleranceMs: number,
+): number {
+  let late = 0;
+  for (const record of records) {
+    if (record.startMs - (record.seq * 1000) / rps > toleranceMs) late++;
+  }
+  return late;
+}
 
 /** Each unmet expectation, in words an SRE can act on. */
 export function checkExpectations(
