@@ -783,14 +783,15 @@ type AttemptDone<T> = (outcome: AttemptResult<T> | Error) => void;
 const noop = () => {};
 
 /**
- * One attempt in flight, run through its region's opossum breaker. It settles with the
+ * One attempt in flight, admitted by its region's opossum breaker. It settles with the
  * transport's value or error, or with an AttemptTimeoutError at the attempt deadline (aborting
  * the transport's signal), or with the caller's abort reason, whichever comes first, and hands
  * that to the call to classify.
  *
- * opossum counts the outcome through a BreakerReport this attempt settles with the verdict
- * (success, or failure for a region fault), so the breaker sees exactly what the call decided,
- * at the moment it decided.
+ * The breaker counts the verdict (success, or failure for a region fault) at the moment the
+ * call decides, so it sees exactly what the call decided: through the region's counts when the
+ * breaker was closed at the start (see RegionState.countClosedAttempt), otherwise through a
+ * BreakerReport this attempt settles.
  */
 class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
   readonly region: RegionState;
@@ -835,9 +836,11 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
   }
 
   /**
-   * Asks the region's breaker to run this attempt. opossum calls its action synchronously if it
-   * admits the attempt; the transport starts only after `fire` returned, so the promise opossum
-   * answers with is known (and handled) before any outcome can be reported to it.
+   * Starts the attempt if the region's breaker admits it. A closed breaker admits everything,
+   * so it is not asked. Otherwise the attempt goes through `fire`: opossum calls its action
+   * synchronously if it admits the attempt (the half-open probe); the transport starts only after
+   * `fire` returned, so the promise opossum answers with is known (and handled) before any
+   * outcome can be reported to it.
    */
   start(): void {
     if (this.region.breakerClosed) {
