@@ -14,6 +14,7 @@ import {
   scaleScenario,
 } from '../packages/gameday/src/index.js';
 import type { CallRecord } from '../packages/gameday/src/load/generator.js';
+import { loopDelayMonitor, loopDelayMs } from '../packages/gameday/src/metrics/loop-delay.js';
 import { percentile } from '../packages/gameday/src/metrics/percentile.js';
 import { RegionRecorder } from '../packages/gameday/src/metrics/region-recorder.js';
 import {
@@ -316,6 +317,18 @@ describe('edges found in review', () => {
         'the load generator fell behind: 20 of 200 calls started more than 100 ms',
       ),
     ]);
+  });
+
+  it('the event-loop delay of the runner leaves out the 10 ms sampling interval', async () => {
+    // Node records the interval between its sampler's runs: an idle loop reads ~10 ms.
+    const monitor = loopDelayMonitor();
+    monitor.enable();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    monitor.disable();
+    expect(monitor.min / 1e6).toBeGreaterThanOrEqual(10);
+    expect(loopDelayMs(monitor.min)).toBeLessThan(1);
+    expect(loopDelayMs(60_000_000)).toBe(50);
+    expect(loopDelayMs(10_084_352)).toBe(0.1);
   });
 
   it('p99.9 of 6000 calls is the 5994th, not the 5995th', () => {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { grpcChannelOptions, regionkitOptions } from './client-options.js';
 import { GAMEDAY_DEFAULTS } from './defaults.js';
 import { describeFault, hitsRegion } from './faults.js';
@@ -17,6 +17,7 @@ import { createRegionkitGrpcClient } from './load/grpc-regionkit.js';
 import { createNaiveHttpClient } from './load/http-naive.js';
 import { createRegionkitHttpClient } from './load/http-regionkit.js';
 import type { RegionalLoadClient } from './load/load-client.js';
+import { loopDelayMonitor, loopDelayMs } from './metrics/loop-delay.js';
 import { ascending, percentile } from './metrics/percentile.js';
 import type { IntervalCounts } from './metrics/region-recorder.js';
 import {
@@ -88,7 +89,7 @@ async function runOnce(
   const protocols = wireProtocols(scenario);
   const world = await RemoteWorld.start(scenario, seed, protocols.includes('grpc'));
   const clients: Partial<Record<WireProtocol, RegionalLoadClient>> = {};
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const loopDelay = loopDelayMonitor();
   let ticker: NodeJS.Timeout | undefined;
   try {
     const timeScale = options.sdkTimeScale ?? 1;
@@ -145,8 +146,8 @@ async function runOnce(
       recorder: observed.recorder,
       breakerTransitions,
       writes: observed.writes,
-      eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
-      eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e5) / 10,
+      eventLoopDelayP99Ms: loopDelayMs(loopDelay.percentile(99)),
+      eventLoopDelayMaxMs: loopDelayMs(loopDelay.max),
     });
     if (live) live.message(verdictLine(summary));
     return summary;
