@@ -237,6 +237,18 @@ describe('edges found in review', () => {
     ]);
   });
 
+  it('a broken field is reported once, not again by every field that refers to it', () => {
+    const durationBroken = problems(withChanges((s) => (s.durationS = 'long')));
+    expect(durationBroken).toEqual([expect.stringMatching(/^`durationS`/)]);
+    const regionsBroken = problems(withChanges((s) => (s.regions = 'three')));
+    expect(regionsBroken).toEqual([expect.stringMatching(/^`regions`/)]);
+    // us-east is still declared: local and the fault naming it are fine.
+    const rttBroken = problems(withChanges((s) => (s.regions[0].rttMs = -1)));
+    expect(rttBroken).toEqual([expect.stringMatching(/^`regions\[0\]\.rttMs`/)]);
+    const rpsBroken = problems(withChanges((s) => (s.load.rps = 'fast')));
+    expect(rpsBroken).toEqual([expect.stringMatching(/^`load\.rps`/)]);
+  });
+
   it('a flap starting at a decimal second still alternates on time', () => {
     const flap = parseScenario(
       withChanges((s) => {

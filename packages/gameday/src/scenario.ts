@@ -141,19 +141,20 @@ export function parseScenario(
 
   const name = v.string(root.name, 'name', true) ?? '';
   const description = v.string(root.description, 'description', false) ?? '';
-  const regions = v.regions(root.regions);
-  const names = regions.map((r) => r.name);
+  // Checks that depend on another field run only when that field is valid: a broken field gets
+  // its own problem, not a second, misleading one about every field that refers to it.
+  const { regions, names } = v.regions(root.regions);
   const local = v.string(root.local, 'local', true) ?? '';
-  if (local && names.length && !names.includes(local)) {
+  if (local && names && !names.includes(local)) {
     v.problem('local', `is "${local}", which is not one of regions [${names.join(', ')}]`);
   }
-  const durationS = v.number(root.durationS, 'durationS', { min: 0, exclusiveMin: true }) ?? 1;
-  v.max(durationS, 'durationS', GAMEDAY_LIMITS.maxDurationS);
+  const durationS = v.number(root.durationS, 'durationS', { min: 0, exclusiveMin: true });
+  if (durationS !== undefined) v.max(durationS, 'durationS', GAMEDAY_LIMITS.maxDurationS);
   const load = v.load(root.load, durationS, supported);
   const faults = v.faults(root.faults, names, durationS);
   const expect = v.expectations(root.expect);
 
-  if (v.problems.length) throw new ScenarioError(source, v.problems);
+  if (v.problems.length || durationS === undefined) throw new ScenarioError(source, v.problems);
   return { name, description, regions, local, durationS, load, faults, expect };
 }
 
@@ -219,13 +220,17 @@ class Validator {
     if (value > limit) this.problem(field, `is ${value}; the harness allows at most ${limit}`);
   }
 
-  regions(value: unknown): ScenarioRegion[] {
+  /**
+   * The valid regions, and every name declared (also by an entry whose rttMs is wrong), or no
+   * names when `regions` itself is not a list: then nothing can be checked against it.
+   */
+  regions(value: unknown): { regions: ScenarioRegion[]; names: string[] | undefined } {
     if (!Array.isArray(value) || value.length === 0) {
       this.problem(
         'regions',
         `must be a non-empty array of { name, rttMs }, got ${describe(value)}`,
       );
-      return [];
+      return { regions: [], names: undefined };
     }
     if (value.length > GAMEDAY_LIMITS.maxRegions) {
       this.problem('regions', `has ${value.length} entries; at most ${GAMEDAY_LIMITS.maxRegions}`);
@@ -246,17 +251,17 @@ class Validator {
         min: 0,
         max: GAMEDAY_LIMITS.maxRttMs,
       });
+      if (name !== undefined) seen.add(name);
       if (name !== undefined && rttMs !== undefined) {
-        seen.add(name);
         regions.push({ name, rttMs });
       }
     });
-    return regions;
+    return { regions, names: [...seen] };
   }
 
   load(
     value: unknown,
-    durationS: number,
+    durationS: number | undefined,
     supported: { readonly protocols?: readonly Protocol[]; readonly unsupportedWhy?: string },
   ): LoadSpec {
     const fallback: LoadSpec = {
@@ -267,20 +272,9 @@ class Validator {
     };
     const load = this.object(value, 'load', ['rps', 'writeRatio', 'protocol', 'deadlineMs']);
     if (!load) return fallback;
-    const rps = this.number(load.rps, 'load.rps', { min: 0, exclusiveMin: true }) ?? 1;
-    this.max(rps, 'load.rps', GAMEDAY_LIMITS.maxRps);
-    if (Math.round(rps * durationS) < 1) {
-      this.problem(
-        'load.rps',
-        `× durationS makes ${rps * durationS} calls, which rounds to none; raise rps or durationS`,
-      );
-    }
-    if (rps * durationS > GAMEDAY_LIMITS.maxCalls) {
-      this.problem(
-        'load.rps',
-        `× durationS makes ${rps * durationS} calls; at most ${GAMEDAY_LIMITS.maxCalls}`,
-      );
-    }
+    const rps = this.number(load.rps, 'load.rps', { min: 0, exclusiveMin: true });
+    if (rps !== undefined) this.max(rps, 'load.rps', GAMEDAY_LIMITS.maxRps);
+    if (rps !== undefined && durationS !== undefined) this.callCount(rps, durationS);
     const writeRatio = this.number(load.writeRatio, 'load.writeRatio', { min: 0, max: 1 }) ?? 0;
     let protocol: Protocol = 'http';
     if (load.protocol !== 'http' && load.protocol !== 'grpc' && load.protocol !== 'mixed') {
@@ -301,10 +295,31 @@ class Validator {
             min: 1,
             max: GAMEDAY_LIMITS.maxDeadlineMs,
           }) ?? GAMEDAY_DEFAULTS.deadlineMs);
-    return { rps, writeRatio, protocol, deadlineMs };
+    return { rps: rps ?? 1, writeRatio, protocol, deadlineMs };
   }
 
-  faults(value: unknown, regions: readonly string[], durationS: number): Fault[] {
+  /** rps × durationS calls: at least one, at most the harness's limit. */
+  callCount(rps: number, durationS: number): void {
+    if (Math.round(rps * durationS) < 1) {
+      this.problem(
+        'load.rps',
+        `× durationS makes ${rps * durationS} calls, which rounds to none; raise rps or durationS`,
+      );
+    }
+    if (rps * durationS > GAMEDAY_LIMITS.maxCalls) {
+      this.problem(
+        'load.rps',
+        `× durationS makes ${rps * durationS} calls; at most ${GAMEDAY_LIMITS.maxCalls}`,
+      );
+    }
+  }
+
+  /** `regions`: the declared names, if known; `durationS`: the run's length, if valid. */
+  faults(
+    value: unknown,
+    regions: readonly string[] | undefined,
+    durationS: number | undefined,
+  ): Fault[] {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
       this.problem('faults', `must be an array, got ${describe(value)}`);
@@ -324,8 +339,8 @@ class Validator {
   fault(
     value: unknown,
     at: string,
-    regions: readonly string[],
-    durationS: number,
+    regions: readonly string[] | undefined,
+    durationS: number | undefined,
   ): Fault | undefined {
     const raw = value as Json | undefined;
     const kind = raw?.kind as FaultKind;
@@ -348,7 +363,7 @@ class Validator {
     let region = '*';
     if (kind !== 'partition') {
       const name = this.string(fault.region, `${at}.region`, true);
-      if (name !== undefined && !regions.includes(name)) {
+      if (name !== undefined && regions && !regions.includes(name)) {
         this.problem(
           `${at}.region`,
           `is "${name}", which is not one of regions [${regions.join(', ')}]`,
@@ -362,6 +377,7 @@ class Validator {
     if (
       atS !== undefined &&
       forS !== undefined &&
+      durationS !== undefined &&
       Math.round((atS + forS) * 1000) > Math.round(durationS * 1000)
     ) {
       this.problem(
