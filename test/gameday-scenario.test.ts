@@ -332,15 +332,16 @@ describe('edges found in review', () => {
   });
 
   it('the event-loop delay of the runner leaves out the 10 ms sampling interval', async () => {
-    // Node records the interval between its sampler's runs: an idle loop reads ~10 ms.
+    // Node records the interval between its sampler's runs, so even an idle loop reads ~10 ms
+    // (more on a busy machine, never much less).
     const monitor = loopDelayMonitor();
     monitor.enable();
     await new Promise((resolve) => setTimeout(resolve, 100));
     monitor.disable();
-    expect(monitor.min / 1e6).toBeGreaterThanOrEqual(10);
-    expect(loopDelayMs(monitor.min)).toBeLessThan(1);
+    expect(monitor.percentile(50) / 1e6).toBeGreaterThan(5);
+    expect(loopDelayMs(10_084_352)).toBe(0.1); // an idle sample: no delay to speak of
+    expect(loopDelayMs(9_723_904)).toBe(0); // the sampler can run a little early
     expect(loopDelayMs(60_000_000)).toBe(50);
-    expect(loopDelayMs(10_084_352)).toBe(0.1);
   });
 
   it('p99.9 of 6000 calls is the 5994th, not the 5995th', () => {
