@@ -277,21 +277,38 @@ export class Call<T> implements AttemptOwner, CallHandle {
   }
 
   /** One attempt as p-retry wants it: resolves when the call is over, rejects otherwise. */
-  #attempt(region: RegionState, number: number): Promise<AttemptResult<T>> {
+  #attempt(planned: RegionState, number: number): Promise<AttemptResult<T>> {
     if (this.#aborted) {
       // Aborted after the wait: end with the reason as the result (p-retry rejects non-Errors).
       this.#lastVerdict = 'aborted';
       return Promise.resolve({ ok: false, error: this.#abortReason });
     }
+    const now = Date.now();
+    const region = this.#stillAdmitted(planned, now);
     return new Promise((resolve, reject) => {
       new PendingAttempt(
         this,
         region,
         number,
         (outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)),
-        Date.now(),
+        now,
       ).start();
     });
+  }
+
+  /**
+   * The retry's target was chosen before the backoff wait. If its breaker opened meanwhile, or
+   * another call took its half-open probe, sending there would only spend this attempt on a
+   * rejection: the call fails over again (reported as a failover from the planned region, as a
+   * rejected attempt would have been), or keeps the target if no other region is left.
+   */
+  #stillAdmitted(planned: RegionState, now: number): RegionState {
+    if (planned.breakerAdmits) return planned;
+    const next = this.#nextRegion(now);
+    if (!next || next === planned) return planned;
+    this.#next = next;
+    this.#emitFailover(planned.name, next.name, BREAKER_REJECTED.reason);
+    return next;
   }
 
   /** The call ends with this attempt's result: a success, a fatal error or the caller's abort. */
@@ -581,16 +598,21 @@ export class Call<T> implements AttemptOwner, CallHandle {
       reason: failure.verdict.reason,
     };
     if (events.wants('retry')) events.emit('retry', { ...base, nextAttempt, delayMs });
-    if (next !== failure.region && events.wants('failover')) events.emit('failover', base);
-    if (this.#span) {
-      const attributes = {
-        [ATTR_FROM_REGION]: base.fromRegion,
-        [ATTR_TO_REGION]: base.toRegion,
-        [ATTR_REASON]: base.reason,
-      };
-      this.#span.event(EVENT_RETRY, { ...attributes, [ATTR_DELAY_MS]: delayMs });
-      if (next !== failure.region) this.#span.event(EVENT_FAILOVER, attributes);
+    this.#span?.event(EVENT_RETRY, { ...spanAttributes(base), [ATTR_DELAY_MS]: delayMs });
+    if (next !== failure.region) this.#emitFailover(base.fromRegion, base.toRegion, base.reason);
+  }
+
+  #emitFailover(fromRegion: string, toRegion: string, reason: string): void {
+    const { events, config } = this.#env;
+    const event = { fromRegion, toRegion, reason };
+    if (events.wants('failover')) {
+      events.emit('failover', {
+        service: config.service,
+        correlationId: this.#context.correlationId,
+        ...event,
+      });
     }
+    this.#span?.event(EVENT_FAILOVER, spanAttributes(event));
   }
 
   #emitBudgetExhausted(region: string): void {
@@ -665,6 +687,18 @@ export class Call<T> implements AttemptOwner, CallHandle {
   correlationId(): string {
     return this.#context.correlationId;
   }
+}
+
+function spanAttributes(move: {
+  fromRegion: string;
+  toRegion: string;
+  reason: string;
+}): Attributes {
+  return {
+    [ATTR_FROM_REGION]: move.fromRegion,
+    [ATTR_TO_REGION]: move.toRegion,
+    [ATTR_REASON]: move.reason,
+  };
 }
 
 /** A timeout caused by this process stalling is retried, but not held against the region. */

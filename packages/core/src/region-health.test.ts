@@ -109,6 +109,31 @@ describe('breakers', () => {
     client.close();
   });
 
+  it('a retry whose target opened during the backoff goes elsewhere, without spending an attempt', async () => {
+    const { call, attempts, client } = fakeRegions(
+      { 'us-east': reset, 'us-west': reset },
+      {
+        ...breakerOnly,
+        breaker: { ...breakerOnly.breaker, volumeThreshold: 1 },
+        retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 100 },
+      },
+      () => 0.5, // every backoff waits 50 ms
+    );
+    const moves: string[] = [];
+    client.on('failover', (e) => moves.push(`${e.fromRegion}>${e.toRegion}: ${e.reason}`));
+    const retried = settle(call()); // us-east fails, then waits 50 ms to try us-west
+    expect(attempts).toEqual(['us-east']);
+    // Meanwhile another call opens us-west's breaker.
+    await settle(call({ idempotent: true, excludedRegions: ['us-east', 'eu-west'] }));
+    expect(client.status().regions.find((r) => r.region === 'us-west')?.breaker).toBe('open');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await retried).toEqual({ value: 'served by eu-west' });
+    expect(attempts).toEqual(['us-east', 'us-west', 'eu-west']);
+    // Told as a rejected attempt would have been, without the attempt.
+    expect(moves).toEqual(['us-east>us-west: econnreset', 'us-west>eu-west: breaker-open']);
+    client.close();
+  });
+
   it('fails fast without a try when every breaker is open', async () => {
     const { call, attempts, client } = fakeRegions(
       { 'us-east': reset, 'us-west': reset, 'eu-west': reset },
