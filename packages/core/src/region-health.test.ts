@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRegionalClient } from './client.js';
+import { createRegionalClient, type RegionalClient } from './client.js';
 import { NoRegionAvailableError } from './errors.js';
 import type { BreakerEvent, HealthEvent } from './events.js';
 import { fakeRegions, hang, ok, reset, settle, THREE_REGIONS } from './test-helpers.js';
@@ -50,6 +50,44 @@ describe('breakers', () => {
     await call(); // 5 of 9
     expect(breakerOf()).toBe('open');
     client.close();
+  });
+
+  describe('an outcome that arrives after the breaker left closed', () => {
+    /** us-east holds one attempt open (started while closed), then fails until half-open. */
+    async function lateAttemptIntoHalfOpen() {
+      const regions = fakeRegions({}, breakerOnly);
+      const late = Promise.withResolvers<string>();
+      regions.behaviours['us-east'] = () => late.promise;
+      const lateCall = settle(regions.call({ idempotent: true, deadlineMs: 60_000 }));
+      regions.behaviours['us-east'] = reset;
+      for (let i = 0; i < 4; i++) await regions.call();
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(regions.client.status().regions[0]?.breaker).toBe('halfOpen');
+      return { ...regions, late, lateCall };
+    }
+    const breakerOf = (client: RegionalClient<string>) => client.status().regions[0]?.breaker;
+
+    it('a late fault re-opens a half-open breaker, so the probe cannot close it', async () => {
+      const { client, behaviours, call, late, lateCall } = await lateAttemptIntoHalfOpen();
+      const probeAnswer = Promise.withResolvers<string>();
+      behaviours['us-east'] = () => probeAnswer.promise;
+      const probe = settle(call());
+      late.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      await lateCall;
+      expect(breakerOf(client)).toBe('open');
+      probeAnswer.resolve('served by us-east');
+      await probe;
+      expect(breakerOf(client)).toBe('open');
+      client.close();
+    });
+
+    it('a late success is counted but leaves closing to the probe', async () => {
+      const { client, late, lateCall } = await lateAttemptIntoHalfOpen();
+      late.resolve('served by us-east');
+      await lateCall;
+      expect(breakerOf(client)).toBe('halfOpen');
+      client.close();
+    });
   });
 
   it('opens a failing region, skips it, then lets a half-open probe bring it back', async () => {

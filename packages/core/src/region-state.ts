@@ -149,9 +149,13 @@ export class RegionState {
    * semaphore and its argument copies per attempt) would only count it: a success is counted
    * here, as opossum counts one (a fire and a success in its rolling counts); a fault goes
    * through `fire()`, so opossum's own failure handling decides whether the breaker opens.
-   * If the breaker left `closed` while the attempt was out, a late success is counted but does
-   * not close a half-open breaker (only its probe's may), and a late fault re-opens it as
-   * opossum would.
+   * Unlike opossum, which counts a fire when the call starts, the fire is counted with its
+   * outcome: attempts still in flight do not dilute the error rate.
+   *
+   * If the breaker left `closed` while the attempt was out, the outcome is still evidence about
+   * the region, counted as opossum counts a call it admitted: a late fault re-opens a half-open
+   * breaker (so its probe's success cannot close it over this failure); a late success is
+   * counted but does not close a half-open breaker (only its probe's may).
    */
   countClosedAttempt(fault: boolean): void {
     if (!fault) {
@@ -159,8 +163,15 @@ export class RegionState {
       this.#counts.increment('successes');
       return;
     }
-    // opossum rejects its answer with the fault (or refuses: already open, or shut down).
-    this.breaker.fire(FAULT_REPORTED).catch(noop);
+    if (this.#breakerState === 'closed' || this.#shutDown) {
+      // opossum rejects its answer with the fault (or refuses it: shut down).
+      this.breaker.fire(FAULT_REPORTED).catch(noop);
+      return;
+    }
+    // Not through fire(): open or half-open, opossum would refuse it (or take it as the probe).
+    this.#counts.increment('fires');
+    this.#counts.increment('failures');
+    if (this.#breakerState === 'halfOpen') this.breaker.open();
   }
 
   isCooling(now: number): boolean {
