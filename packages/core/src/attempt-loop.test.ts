@@ -135,6 +135,49 @@ describe('attempt loop', () => {
     client.close();
   });
 
+  it('a retry whose target opened during the backoff does not skip another region’s Retry-After', async () => {
+    const client = createRegionalClient<number>(
+      {
+        ...THREE_REGIONS,
+        health: { minRequests: 10_000 },
+        breaker: { volumeThreshold: 1, errorThresholdPercentage: 50, resetTimeoutMs: 60_000 },
+        retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 100 },
+        deadlineMs: 60_000,
+      },
+      {
+        random: () => 0.5, // backoffs of 50 ms
+        classify: (r) =>
+          r.ok && r.value === 429
+            ? { kind: 'retriable', reason: 'status-429', regionFault: false, retryAfterMs: 2_000 }
+            : r.ok
+              ? { kind: 'success' }
+              : { kind: 'retriable', reason: 'econnreset' },
+      },
+    );
+    const only = (region: string) => ({
+      idempotent: true,
+      excludedRegions: THREE_REGIONS.regions.map((r) => r.name).filter((n) => n !== region),
+    });
+    const startedAt = Date.now();
+    // eu-west: not before 2 s (a short deadline so this call does not wait to retry it).
+    await client.execute(async () => 429, { ...only('eu-west'), deadlineMs: 1_000 });
+    const euWestCalledAt: number[] = [];
+    const result = client.execute(
+      async (a) => {
+        if (a.region === 'eu-west') euWestCalledAt.push(Date.now() - startedAt);
+        if (a.region === 'us-east') reset();
+        return 200;
+      },
+      { idempotent: true },
+    ); // us-east fails (its breaker opens), then 50 ms before trying us-west
+    await settle(client.execute(async () => reset(), only('us-west'))); // us-west opens meanwhile
+    await vi.advanceTimersByTimeAsync(3_000);
+    await expect(result).resolves.toBe(200);
+    expect(euWestCalledAt).toHaveLength(1);
+    expect(euWestCalledAt[0]).toBeGreaterThanOrEqual(2_000);
+    client.close();
+  });
+
   it('never resends a non-idempotent call after an ambiguous failure', async () => {
     const { call, attempts, client } = fakeRegions({ 'us-east': reset }, quiet);
     const { error } = await settle(call({ idempotent: false }));

@@ -300,12 +300,14 @@ export class Call<T> implements AttemptOwner, CallHandle {
    * The retry's target was chosen before the backoff wait. If its breaker opened meanwhile, or
    * another call took its half-open probe, sending there would only spend this attempt on a
    * rejection: the call fails over again (reported as a failover from the planned region, as a
-   * rejected attempt would have been), or keeps the target if no other region is left.
+   * rejected attempt would have been). It keeps the target, and takes the rejection, when no
+   * other region is left or the other one is cooling down after a Retry-After: the retry loop
+   * then waits that out as it would for any retry.
    */
   #stillAdmitted(planned: RegionState, now: number): RegionState {
     if (planned.breakerAdmits) return planned;
     const next = this.#nextRegion(now);
-    if (!next || next === planned) return planned;
+    if (!next || next === planned || next.isCooling(now)) return planned;
     this.#next = next;
     this.#emitFailover(planned.name, next.name, BREAKER_REJECTED.reason);
     return next;
