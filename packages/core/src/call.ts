@@ -309,6 +309,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
     const next = this.#nextRegion(now);
     if (!next || next === planned || next.isCooling(now)) return planned;
     this.#next = next;
+    this.#failoverReason ??= BREAKER_REJECTED.reason; // a retry planned in the same region
     this.#emitFailover(planned.name, next.name, BREAKER_REJECTED.reason);
     return next;
   }
