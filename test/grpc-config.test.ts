@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ConfigError } from '@regionkit/core';
 import { createRegionalGrpcClient } from '@regionkit/grpc';
 import { afterEach, describe, expect, it } from 'vitest';
+import { resolveGrpcOptions } from '../packages/grpc/src/options.js';
 import { clientOptions, type Regions, startRegions, testing } from './grpc-fixtures.js';
 
 let regions: Regions;
@@ -109,6 +110,22 @@ describe('@regionkit/grpc configuration errors name the field and the fix', () =
     );
     expect(error.field).toBe('channelOptions["grpc.enable_retries"]');
     expect(error.message).toMatch(/multiply attempts/);
+  });
+
+  it('caps grpc-js reconnect backoff at a tenth of the breaker reset timeout, unless told otherwise', () => {
+    // grpc-js's own backoff grows to 120 s, and calls fail at once until the channel reconnects:
+    // a half-open probe sent meanwhile fails without reaching a region that came back.
+    const backoff = (options: Partial<Parameters<typeof resolveGrpcOptions>[1]>) => {
+      const { channelOptions } = resolveGrpcOptions(testing.Greeter, { ...base, ...options });
+      return [
+        channelOptions['grpc.initial_reconnect_backoff_ms'],
+        channelOptions['grpc.max_reconnect_backoff_ms'],
+      ];
+    };
+    expect(backoff({})).toEqual([500, 500]); // default reset timeout: 5 s
+    expect(backoff({ breaker: { resetTimeoutMs: 20_000 } })).toEqual([1_000, 2_000]);
+    const own = { 'grpc.max_reconnect_backoff_ms': 30_000 };
+    expect(backoff({ channelOptions: own })).toEqual([500, 30_000]);
   });
 
   it('requires credentials for targets that leave the host', () => {

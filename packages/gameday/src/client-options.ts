@@ -5,7 +5,8 @@
  * region is judged and forgiven (breaker reset, health window, probes) with the scenario, so
  * the same story fits in a few seconds. The retry budget is not scaled: the deadline is not
  * either, so the burst of retries a fault causes is as large as in the full run, and the
- * budget must be too.
+ * budget must be too. gRPC channels' reconnect backoff follows the breaker's reset timeout
+ * (the adapter's default), so it scales with it.
  */
 import { DEFAULTS, type RegionalClientOptions } from '@regionkit/core';
 import type { Scenario } from './scenario.js';
@@ -34,18 +35,5 @@ export function regionkitOptions(
       windowMs: t(DEFAULTS.health.windowMs, 100),
       probeIntervalMs: t(DEFAULTS.health.probeIntervalMs, 10),
     },
-  };
-}
-
-/**
- * grpc-js channel options of the regionkit gRPC client. At full scale none: grpc-js's own
- * reconnect backoff (1 s, growing to 120 s) is part of what a game day shows. Shortened runs
- * scale it like the SDK's other clocks.
- */
-export function grpcChannelOptions(timeScale = 1): Record<string, number> {
-  if (timeScale === 1) return {};
-  return {
-    'grpc.initial_reconnect_backoff_ms': Math.max(10, Math.round(1_000 * timeScale)),
-    'grpc.max_reconnect_backoff_ms': Math.max(100, Math.round(120_000 * timeScale)),
   };
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { grpcChannelOptions, regionkitOptions } from './client-options.js';
+import { regionkitOptions } from './client-options.js';
 import { GAMEDAY_DEFAULTS } from './defaults.js';
 import { describeFault, hitsRegion } from './faults.js';
 import { type LiveSnapshot, LiveView } from './live-view.js';
@@ -176,7 +176,6 @@ function buildGrpcClient(
   if (client === 'naive') return createNaiveGrpcClient(world.grpcTarget(scenario.local));
   return createRegionkitGrpcClient({
     ...regionkitOptions(scenario, timeScale),
-    channelOptions: grpcChannelOptions(timeScale),
     regions: scenario.regions.map((r) => ({
       name: r.name,
       rttMs: r.rttMs,
