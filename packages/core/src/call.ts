@@ -175,6 +175,8 @@ export class Call<T> implements AttemptOwner, CallHandle {
   #lastVerdict: Verdict['kind'] = 'success';
   #servedBy: string | undefined;
   #failoverReason: string | undefined;
+  /** The failure the pending retry follows (set while a retry is planned or waiting). */
+  #retryOf: RetriableAttempt<T> | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
   /** The call has ended: its result or error went to `done` (or is going there now). */
@@ -285,6 +287,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
     }
     const now = Date.now();
     const region = this.#stillAdmitted(planned, now);
+    this.#noteFailover(region);
     return new Promise((resolve, reject) => {
       new PendingAttempt(
         this,
@@ -299,19 +302,28 @@ export class Call<T> implements AttemptOwner, CallHandle {
   /**
    * The retry's target was chosen before the backoff wait. If its breaker opened meanwhile, or
    * another call took its half-open probe, sending there would only spend this attempt on a
-   * rejection: the call fails over again (reported as a failover from the planned region, as a
-   * rejected attempt would have been). It keeps the target, and takes the rejection, when no
-   * other region is left or the other one is cooling down after a Retry-After: the retry loop
-   * then waits that out as it would for any retry.
+   * rejection: the attempt goes to the next region instead. It keeps the target, and takes the
+   * rejection, when no other region is left or the other one is cooling down after a
+   * Retry-After: the retry loop then waits that out as it would for any retry.
    */
   #stillAdmitted(planned: RegionState, now: number): RegionState {
     if (planned.breakerAdmits) return planned;
     const next = this.#nextRegion(now);
     if (!next || next === planned || next.isCooling(now)) return planned;
     this.#next = next;
-    this.#failoverReason ??= BREAKER_REJECTED.reason; // a retry planned in the same region
-    this.#emitFailover(planned.name, next.name, BREAKER_REJECTED.reason);
     return next;
+  }
+
+  /**
+   * A retry that leaves the region its last attempt failed in is a failover, told when the
+   * attempt starts: by then the target is final (see #stillAdmitted), so the event, the span
+   * and the call's `failedOver` / `failoverReason` always agree.
+   */
+  #noteFailover(region: RegionState): void {
+    const failure = this.#retryOf;
+    if (!failure || region === failure.region) return;
+    this.#failoverReason ??= failure.verdict.reason;
+    this.#emitFailover(failure.region.name, region.name, failure.verdict.reason);
   }
 
   /** The call ends with this attempt's result: a success, a fatal error or the caller's abort. */
@@ -500,8 +512,8 @@ export class Call<T> implements AttemptOwner, CallHandle {
       this.#span?.event(EVENT_BUDGET_EXHAUSTED, { [ATTR_CLOUD_REGION]: failure.region.name });
       stop('budget-exhausted');
     }
-    if (next !== failure.region) this.#failoverReason ??= verdict.reason;
     this.#next = next;
+    this.#retryOf = failure;
     this.#emitRetry(failure, next, attempt + 1, delayMs);
     if (delayMs > 0) await this.#wait(delayMs);
   }
@@ -602,7 +614,6 @@ export class Call<T> implements AttemptOwner, CallHandle {
     };
     if (events.wants('retry')) events.emit('retry', { ...base, nextAttempt, delayMs });
     this.#span?.event(EVENT_RETRY, { ...spanAttributes(base), [ATTR_DELAY_MS]: delayMs });
-    if (next !== failure.region) this.#emitFailover(base.fromRegion, base.toRegion, base.reason);
   }
 
   #emitFailover(fromRegion: string, toRegion: string, reason: string): void {

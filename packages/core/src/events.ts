@@ -14,12 +14,19 @@ export interface RetryEvent {
   /** Number of the attempt about to start (2 = first retry). */
   readonly nextAttempt: number;
   readonly fromRegion: string;
+  /**
+   * Where the retry is planned to go, after `delayMs`. If that region's breaker opens during the
+   * wait, the attempt goes to the next region instead (the `failover` event names it).
+   */
   readonly toRegion: string;
   readonly delayMs: number;
   readonly reason: string;
 }
 
-/** A retry that moves to another region. Always follows the matching `retry` event. */
+/**
+ * A retry that moves to another region than the one its last attempt failed in, told when that
+ * attempt starts (after the backoff wait). Always follows the matching `retry` event.
+ */
 export interface FailoverEvent {
   readonly service: string;
   readonly correlationId: string;

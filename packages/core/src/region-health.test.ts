@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRegionalClient, type RegionalClient } from './client.js';
 import { NoRegionAvailableError } from './errors.js';
-import type { BreakerEvent, HealthEvent } from './events.js';
+import type { BreakerEvent, CallEvent, HealthEvent } from './events.js';
 import { fakeRegions, hang, ok, reset, settle, THREE_REGIONS } from './test-helpers.js';
 
 describe('breakers', () => {
@@ -167,8 +167,38 @@ describe('breakers', () => {
     await vi.advanceTimersByTimeAsync(50);
     expect(await retried).toEqual({ value: 'served by eu-west' });
     expect(attempts).toEqual(['us-east', 'us-west', 'eu-west']);
-    // Told as a rejected attempt would have been, without the attempt.
-    expect(moves).toEqual(['us-east>us-west: econnreset', 'us-west>eu-west: breaker-open']);
+    // One failover, told when the attempt starts: where the call really went, and why it left.
+    expect(moves).toEqual(['us-east>eu-west: econnreset']);
+    client.close();
+  });
+
+  it('a re-planned retry that comes back to the failed region is not a failover', async () => {
+    let failures = 0;
+    const { call, attempts, client } = fakeRegions(
+      {
+        'us-east': (a) => (failures++ === 0 ? reset() : ok(a)),
+        'us-west': reset,
+      },
+      {
+        ...breakerOnly,
+        regions: THREE_REGIONS.regions.slice(0, 2),
+        breaker: { ...breakerOnly.breaker, volumeThreshold: 2 },
+        retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 100 },
+      },
+      () => 0.5,
+    );
+    const moves: string[] = [];
+    const calls: CallEvent[] = [];
+    client.on('failover', (e) => moves.push(`${e.fromRegion}>${e.toRegion}`));
+    client.on('call', (e) => calls.push(e));
+    const retried = settle(call()); // us-east fails once: below the volume, stays closed
+    for (let i = 0; i < 2; i++) await settle(call({ excludedRegions: ['us-east'] })); // us-west opens
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await retried).toEqual({ value: 'served by us-east' });
+    expect(attempts).toEqual(['us-east', 'us-west', 'us-west', 'us-east']);
+    expect(moves).toEqual([]);
+    expect(calls.at(-1)).toMatchObject({ servedBy: 'us-east', failedOver: false });
+    expect(calls.at(-1)?.failoverReason).toBeUndefined();
     client.close();
   });
 
