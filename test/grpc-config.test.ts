@@ -124,8 +124,13 @@ describe('@regionkit/grpc configuration errors name the field and the fix', () =
     };
     expect(backoff({})).toEqual([500, 500]); // default reset timeout: 5 s
     expect(backoff({ breaker: { resetTimeoutMs: 20_000 } })).toEqual([1_000, 2_000]);
-    const own = { 'grpc.max_reconnect_backoff_ms': 30_000 };
-    expect(backoff({ channelOptions: own })).toEqual([500, 30_000]);
+    // Never a reconnect loop: at least 100 ms between attempts.
+    expect(backoff({ breaker: { resetTimeoutMs: 10 } })).toEqual([100, 100]);
+    // The caller's values win, and one alone still gives initial <= max.
+    const own = (options: Record<string, number>) => backoff({ channelOptions: options });
+    expect(own({ 'grpc.max_reconnect_backoff_ms': 30_000 })).toEqual([1_000, 30_000]);
+    expect(own({ 'grpc.max_reconnect_backoff_ms': 200 })).toEqual([200, 200]);
+    expect(own({ 'grpc.initial_reconnect_backoff_ms': 3_000 })).toEqual([3_000, 3_000]);
   });
 
   it('requires credentials for targets that leave the host', () => {

@@ -177,10 +177,19 @@ function resolveRegions(
   });
 }
 
+/** Below this, a dead region's channel would reconnect hundreds of times a second. */
+const MIN_RECONNECT_BACKOFF_MS = 100;
+/** Node's largest timer delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
 /**
  * The channel options every region's channel gets. Besides forcing grpc-js retries off, the
- * reconnect backoff is capped at a tenth of the breaker's reset timeout (unless the caller set
- * it). A channel whose connection failed keeps reconnecting in the background, and fails every
+ * reconnect backoff is capped at a tenth of the breaker's reset timeout, at least 100 ms
+ * (unless the caller set it). A channel whose connection failed keeps reconnecting in the background, and fails every
  * call at once until it succeeds, with a backoff that grows to 120 s by default. A half-open
  * probe sent before the channel noticed that the region came back failed without reaching it and
  * re-opened the breaker for another reset timeout: the grpc-kill-local game day recovered in
@@ -199,11 +208,21 @@ function resolveChannelOptions(
       'Remove it: regionkit retries across regions itself, and grpc-js retries underneath would multiply attempts (up to 5 per regionkit attempt).',
     );
   }
-  const maxBackoffMs = Math.max(1, Math.floor(breakerResetTimeoutMs / 10));
+  // The caller's own values win; ours fill the gaps and keep initial <= max.
+  const ownMax = options?.['grpc.max_reconnect_backoff_ms'];
+  const ownInitial = options?.['grpc.initial_reconnect_backoff_ms'];
+  const maxBackoffMs =
+    typeof ownMax === 'number'
+      ? ownMax
+      : Math.max(
+          typeof ownInitial === 'number' ? ownInitial : 0,
+          clamp(Math.floor(breakerResetTimeoutMs / 10), MIN_RECONNECT_BACKOFF_MS, MAX_TIMER_MS),
+        );
   return {
-    'grpc.initial_reconnect_backoff_ms': Math.min(1_000, maxBackoffMs),
-    'grpc.max_reconnect_backoff_ms': maxBackoffMs,
     ...options,
+    'grpc.max_reconnect_backoff_ms': maxBackoffMs,
+    'grpc.initial_reconnect_backoff_ms':
+      typeof ownInitial === 'number' ? ownInitial : Math.min(1_000, maxBackoffMs),
     ...GRPC_DEFAULTS.channelOptions,
   };
 }
