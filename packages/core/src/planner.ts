@@ -39,7 +39,8 @@ export class Planner {
    */
   firstHealthy(now: number, skip?: (region: RegionState) => boolean): RegionState | undefined {
     if (this.#routing !== 'localFirst') {
-      return this.plan(now, skip).find((r) => !r.isCooling(now) && r.weight(now) > 0);
+      // Without claiming a probe: this answer never uses the evicted region it would be for.
+      return this.plan(now, skip, false).find((r) => !r.isCooling(now) && r.weight(now) > 0);
     }
     let best: RegionState | undefined;
     for (const region of this.#order) {
@@ -50,7 +51,8 @@ export class Planner {
     return best;
   }
 
-  plan(now: number, skip?: (region: RegionState) => boolean): RegionState[] {
+  /** `claimProbes: false` plans without taking an evicted region's probe slot. */
+  plan(now: number, skip?: (region: RegionState) => boolean, claimProbes = true): RegionState[] {
     const healthy: RegionState[] = [];
     const evicted: RegionState[] = [];
     const cooling: RegionState[] = [];
@@ -63,7 +65,7 @@ export class Planner {
         healthy.push(region);
       } else {
         evicted.push(region);
-        if (!probe && region.claimProbe(now)) probe = region;
+        if (!probe && claimProbes && region.claimProbe(now)) probe = region;
       }
     }
     if (this.#routing === 'weighted' && healthy.length > 1) this.#drawFirst(healthy, now);
