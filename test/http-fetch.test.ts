@@ -608,6 +608,24 @@ function rawAttempt(headers: unknown): string | undefined {
   return i >= 0 ? String(headers[i + 1]) : undefined;
 }
 
+/** A caller handler's data, end and error events, recorded in `events`; `done` on either end. */
+function recordEnding(
+  events: string[],
+  done: () => void,
+): Pick<Dispatcher.DispatchHandler, 'onResponseData' | 'onResponseEnd' | 'onResponseError'> {
+  return {
+    onResponseData: (_controller, chunk) => void events.push(`data:${chunk}`),
+    onResponseEnd: () => {
+      events.push('end');
+      done();
+    },
+    onResponseError: (_controller, error) => {
+      events.push(`error:${error.message}`);
+      done();
+    },
+  };
+}
+
 describe('caller handlers', () => {
   it('a handler that aborts in onResponseStart gets exactly one error, and the call ends', async () => {
     const [east] = await regions(['us-east']);
@@ -622,15 +640,7 @@ describe('caller handlers', () => {
             events.push('start');
             controller.abort(reason);
           },
-          onResponseData: () => void events.push('data'),
-          onResponseEnd: () => {
-            events.push('end');
-            resolve();
-          },
-          onResponseError: (_c, error) => {
-            events.push(`error:${error.message}`);
-            resolve();
-          },
+          ...recordEnding(events, resolve),
         },
       );
     });
@@ -656,15 +666,7 @@ describe('caller handlers', () => {
               c.resume();
             }, 20);
           },
-          onResponseData: (_c, chunk) => void events.push(`data:${chunk}`),
-          onResponseEnd: () => {
-            events.push('end');
-            resolve();
-          },
-          onResponseError: (_c, error) => {
-            events.push(`error:${error.message}`);
-            resolve();
-          },
+          ...recordEnding(events, resolve),
         },
       );
     });
@@ -690,15 +692,7 @@ describe('caller handlers', () => {
               c.resume();
             });
           },
-          onResponseData: (_c, chunk) => void events.push(`data:${chunk}`),
-          onResponseEnd: () => {
-            events.push('end');
-            resolve();
-          },
-          onResponseError: (_c, error) => {
-            events.push(`error:${error.message}`);
-            resolve();
-          },
+          ...recordEnding(events, resolve),
         },
       );
     });

@@ -103,8 +103,14 @@ export function subjects(origin: string): Subject[] {
 function passthroughInterceptor(origin: string): Dispatcher.DispatcherComposeInterceptor {
   let calls = 0;
   return (dispatch) => (options, handler) => {
-    const headers = ['x-request-id', `bench-${++calls}`, 'x-regionkit-attempt', '1'];
-    headers.push('x-regionkit-deadline-ms', '9999');
+    const headers = [
+      'x-request-id',
+      `bench-${++calls}`,
+      'x-regionkit-attempt',
+      '1',
+      'x-regionkit-deadline-ms',
+      '9999',
+    ];
     return dispatch({ ...options, origin, headers }, new ForwardingHandler(handler));
   };
 }

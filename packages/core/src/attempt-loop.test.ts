@@ -4,10 +4,20 @@ import { createRegionalClient } from './client.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
 import type { AttemptEvent, CallEvent, RetryEvent } from './events.js';
 import { fakeRegions, hang, ok, refused, reset, settle, THREE_REGIONS } from './test-helpers.js';
-import type { Attempt, RegionalClientOptions } from './types.js';
+import type { Attempt, Classifier, RegionalClientOptions } from './types.js';
 
 // The error rate and breakers are tested elsewhere; here they must not interfere.
 const quiet = { health: { minRequests: 10_000 }, breaker: { volumeThreshold: 10_000 } };
+
+/** A transport answering numbers: 429 asks for `retryAfterMs`, other answers succeed, errors retry. */
+function throttledBy429(retryAfterMs: number): Classifier<number> {
+  return (r) =>
+    r.ok && r.value === 429
+      ? { kind: 'retriable', reason: 'status-429', regionFault: false, retryAfterMs }
+      : r.ok
+        ? { kind: 'success' }
+        : { kind: 'retriable', reason: 'econnreset' };
+}
 
 describe('attempt loop', () => {
   beforeEach(() => {
@@ -109,12 +119,7 @@ describe('attempt loop', () => {
     const client = createRegionalClient<number>(
       { ...THREE_REGIONS, ...quiet, regions: THREE_REGIONS.regions.slice(0, 2) },
       {
-        classify: (r) =>
-          r.ok && r.value === 429
-            ? { kind: 'retriable', reason: 'status-429', regionFault: false, retryAfterMs: 30_000 }
-            : r.ok
-              ? { kind: 'success' }
-              : { kind: 'retriable', reason: 'econnreset' },
+        classify: throttledBy429(30_000),
       },
     );
     // us-west asks not to be called for 30 s.
@@ -146,12 +151,7 @@ describe('attempt loop', () => {
       },
       {
         random: () => 0.5, // backoffs of 50 ms
-        classify: (r) =>
-          r.ok && r.value === 429
-            ? { kind: 'retriable', reason: 'status-429', regionFault: false, retryAfterMs: 2_000 }
-            : r.ok
-              ? { kind: 'success' }
-              : { kind: 'retriable', reason: 'econnreset' },
+        classify: throttledBy429(2_000),
       },
     );
     const only = (region: string) => ({

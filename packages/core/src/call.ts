@@ -175,8 +175,6 @@ export class Call<T> implements AttemptOwner, CallHandle {
   #lastVerdict: Verdict['kind'] = 'success';
   #servedBy: string | undefined;
   #failoverReason: string | undefined;
-  /** The failure the pending retry follows (set while a retry is planned or waiting). */
-  #retryOf: RetriableAttempt<T> | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
   /** The call has ended: its result or error went to `done` (or is going there now). */
@@ -320,10 +318,10 @@ export class Call<T> implements AttemptOwner, CallHandle {
    * and the call's `failedOver` / `failoverReason` always agree.
    */
   #noteFailover(region: RegionState): void {
-    const failure = this.#retryOf;
-    if (!failure || region === failure.region) return;
-    this.#failoverReason ??= failure.verdict.reason;
-    this.#emitFailover(failure.region.name, region.name, failure.verdict.reason);
+    const left = this.#failures?.at(-1); // the failed attempt this retry follows
+    if (!left || region.name === left.region) return;
+    this.#failoverReason ??= left.reason;
+    this.#emitFailover(left.region, region.name, left.reason);
   }
 
   /** The call ends with this attempt's result: a success, a fatal error or the caller's abort. */
@@ -513,7 +511,6 @@ export class Call<T> implements AttemptOwner, CallHandle {
       stop('budget-exhausted');
     }
     this.#next = next;
-    this.#retryOf = failure;
     this.#emitRetry(failure, next, attempt + 1, delayMs);
     if (delayMs > 0) await this.#wait(delayMs);
   }
@@ -859,8 +856,6 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
   #report: BreakerReport | undefined;
   /** opossum's answer to `fire`: rejects if the attempt is refused or counted as a fault. */
   #counted: Promise<unknown> | undefined;
-  /** Started while the breaker was closed: not run through `fire`, counted by the region. */
-  #countedWhenClosed = false;
 
   /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
   constructor(
@@ -891,9 +886,8 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
    * outcome can be reported to it.
    */
   start(): void {
-    if (this.region.breakerClosed) {
-      this.#countedWhenClosed = true; // admitted: see RegionState.countClosedAttempt
-    } else {
+    // A closed breaker is not asked (see RegionState.countClosedAttempt): the attempt has no report.
+    if (!this.region.breakerClosed) {
       const counted = this.region.breaker.fire(this);
       this.#counted = counted;
       if (!this.#report) {
@@ -934,12 +928,13 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
 
   /** Has the breaker count this attempt's verdict, now: it changes state before returning. */
   reportToBreaker(fault: boolean): void {
-    if (this.#countedWhenClosed) {
+    const report = this.#report;
+    if (!report) {
+      // Started while the breaker was closed, without asking it (a refused attempt never
+      // reaches here: it has no transport to settle).
       this.region.countClosedAttempt(fault);
       return;
     }
-    const report = this.#report;
-    if (!report) return;
     if (!fault) {
       report.succeed();
       return;
