@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CallHandle, fromPromiseTransport, type Settle } from './call.js';
+import { type CallHandle, promiseExchange, type Settle } from './call.js';
 import { createRegionalClient } from './client.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
 import type { AttemptEvent, CallEvent, RetryEvent } from './events.js';
@@ -415,9 +415,12 @@ describe('start (callback style)', () => {
     const client = createRegionalClient<string>(THREE_REGIONS);
     const results: string[] = [];
     client.start(
-      (attempt, outcome) => outcome.resolve(`served by ${attempt.region}`),
+      {
+        send: (attempt, outcome) => outcome.resolve(`served by ${attempt.region}`),
+        resolve: (value) => results.push(value),
+        reject: (error) => results.push(`${error}`),
+      },
       { idempotent: true },
-      { resolve: (value) => results.push(value), reject: (error) => results.push(`${error}`) },
     );
     expect(results).toEqual(['served by us-east']);
     expect(client.status().regions[0]?.requests).toBe(1); // recorded against the region too
@@ -430,17 +433,16 @@ describe('start (callback style)', () => {
     const done = Promise.withResolvers<string>();
     let told = 0;
     client.start(
-      (attempt, outcome) => {
-        regions.push(attempt.region);
-        if (attempt.region === 'us-east') {
-          outcome.reject(
-            Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
-          );
-          outcome.resolve('late answer, ignored');
-        } else outcome.resolve(`served by ${attempt.region}`);
-      },
-      { idempotent: true },
       {
+        send: (attempt, outcome) => {
+          regions.push(attempt.region);
+          if (attempt.region === 'us-east') {
+            outcome.reject(
+              Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+            );
+            outcome.resolve('late answer, ignored');
+          } else outcome.resolve(`served by ${attempt.region}`);
+        },
         resolve: (value) => {
           told++;
           done.resolve(value);
@@ -450,6 +452,7 @@ describe('start (callback style)', () => {
           done.reject(error);
         },
       },
+      { idempotent: true },
     );
     await expect(done.promise).resolves.toBe('served by us-west');
     expect(regions).toEqual(['us-east', 'us-west']);
@@ -480,12 +483,11 @@ describe('stopping a call through the handle start() returns', () => {
     const attempts: string[] = [];
     const outcome = Promise.withResolvers<string>();
     const handle = client.start(
-      fromPromiseTransport((attempt) => {
+      promiseExchange((attempt) => {
         attempts.push(attempt.region);
         return behaviour(attempt);
-      }),
+      }, outcome),
       { idempotent: true },
-      outcome,
     );
     return { client, calls, attempts, handle, result: settle(outcome.promise) };
   }
@@ -583,13 +585,19 @@ describe('calls that end before, or outside, the usual path', () => {
     };
     // An attempt timeout stays a timeout, so the call fails over.
     const timedOut = Promise.withResolvers<string>();
-    c.start(eager, { idempotent: true }, timedOut);
+    c.start(
+      { send: eager, resolve: timedOut.resolve, reject: timedOut.reject },
+      { idempotent: true },
+    );
     await vi.advanceTimersByTimeAsync(5_000);
     await expect(timedOut.promise).resolves.toBe('served by us-west');
     expect(attempts[0]).toMatchObject({ region: 'us-east', reason: 'timeout' });
     // An abort through the handle ends the call with the caller's reason.
     const aborted = Promise.withResolvers<string>();
-    const handle = c.start(eager, { idempotent: true }, aborted);
+    const handle = c.start(
+      { send: eager, resolve: aborted.resolve, reject: aborted.reject },
+      { idempotent: true },
+    );
     const reason = new Error('caller left');
     handle.abort(reason);
     await expect(aborted.promise).rejects.toBe(reason);
@@ -621,12 +629,11 @@ describe('calls that end before, or outside, the usual path', () => {
       if (event.nextAttempt === 3) handle?.abort('stop');
     });
     handle = c.start(
-      fromPromiseTransport((a: Attempt) => {
+      promiseExchange((a: Attempt) => {
         attempts.push(a.region);
         return reset();
-      }),
+      }, outcome),
       { idempotent: true },
-      outcome,
     );
     const result = settle(outcome.promise);
     await vi.advanceTimersByTimeAsync(5_000);

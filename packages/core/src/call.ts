@@ -67,7 +67,7 @@ export interface CallHandle {
   /**
    * Stops the call as if its `signal` had aborted: the attempt in flight is abandoned (its
    * `attempt.signal` aborts), a backoff wait ends at once, no further attempt is made, and
-   * `done` is told `reason`. Does nothing once the call has ended.
+   * the exchange is told `reason`. Does nothing once the call has ended.
    */
   abort(reason: unknown): void;
 }
@@ -79,19 +79,33 @@ export interface Settle<T> {
 }
 
 /**
- * Performs one attempt and reports its outcome on `outcome`, synchronously if it can (see
- * `RegionalClient.start`): an adapter that knows the answer inside a protocol callback (a
- * response head) lets the call decide in that same callback.
+ * One call as an adapter runs it (see `RegionalClient.start`): `send` performs each attempt,
+ * `classify` (if present) judges each attempt's outcome, and `resolve` / `reject` receive the
+ * call's result. One object per call, so an adapter's per-call state is also what the call
+ * reports to, with no closure per call.
  */
-export type CallbackTransport<T> = (attempt: Attempt, outcome: Settle<T>) => void;
+export interface CallExchange<T> extends Settle<T> {
+  /**
+   * Performs one attempt against `attempt.region` and reports its outcome on `outcome`,
+   * synchronously if it can: an adapter that knows the answer inside a protocol callback (a
+   * response head) lets the call decide in that same callback.
+   */
+  send(attempt: Attempt, outcome: Settle<T>): void;
+  /** The protocol's classifier; the client's is used when absent. */
+  classify?(result: AttemptResult<T>, attempt: Attempt): Verdict;
+}
 
-/** A promise transport as a callback transport. */
-export function fromPromiseTransport<T>(transport: Transport<T>): CallbackTransport<T> {
-  return (attempt, outcome) => {
-    transport(attempt).then(
-      (value) => outcome.resolve(value),
-      (error: unknown) => outcome.reject(error),
-    );
+/** The exchange of `execute`: a promise transport, and the call's result on `done`. */
+export function promiseExchange<T>(transport: Transport<T>, done: Settle<T>): CallExchange<T> {
+  return {
+    send(attempt, outcome) {
+      transport(attempt).then(
+        (value) => outcome.resolve(value),
+        (error: unknown) => outcome.reject(error),
+      );
+    },
+    resolve: (value) => done.resolve(value),
+    reject: (error) => done.reject(error),
   };
 }
 
@@ -150,16 +164,16 @@ const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
  * common path costs more CPU than the routing decisions. Retries are rare and use plain async
  * code.
  *
- * Shaped for what comes next: an attempt is self-contained (a `PendingAttempt` with its own
- * `done`), so hedging can start a second one in parallel, and the target choice (`#nextRegion`)
+ * Shaped for what comes next: an attempt is self-contained (a `PendingAttempt` that settles on
+ * its own and reports to the call), so hedging can start a second one in parallel, and the target choice (`#nextRegion`)
  * is the one place home-region pinning or session stickiness would hook in.
  */
-export class Call<T> implements AttemptOwner, CallHandle {
+export class Call<T> implements CallHandle {
   readonly #env: CallEnvironment;
-  readonly #transport: CallbackTransport<T>;
-  /** Told the call's result (or error) once, when the call ends. */
-  readonly #done: Settle<T>;
-  readonly #classify: Classifier<T>;
+  /** Sends the attempts; told the call's result (or error) once, when the call ends. */
+  readonly #exchange: CallExchange<T>;
+  /** The call's or the client's classifier; undefined when the exchange classifies. */
+  readonly #classify: Classifier<T> | undefined;
   readonly #options: CallOptions;
   readonly #context: RegionContext;
   readonly #startedAt: number;
@@ -169,7 +183,9 @@ export class Call<T> implements AttemptOwner, CallHandle {
   readonly #resendable: boolean;
   readonly #priority: Priority;
   #next: RegionState | undefined;
-  /** Regions attempted so far, in order; allocated by the first attempt's outcome. */
+  /** Attempts that got an outcome (a breaker's refusal included). */
+  #attempts = 0;
+  /** Regions whose attempt failed, in order; allocated by the first failure. */
   #tried: RegionState[] | undefined;
   #failures: AttemptRecord[] | undefined;
   #lastVerdict: Verdict['kind'] = 'success';
@@ -189,15 +205,13 @@ export class Call<T> implements AttemptOwner, CallHandle {
 
   constructor(
     env: CallEnvironment,
-    transport: CallbackTransport<T>,
-    classify: Classifier<T>,
+    exchange: CallExchange<T>,
+    classify: Classifier<T> | undefined,
     options: CallOptions,
     context: RegionContext,
-    done: Settle<T>,
   ) {
     this.#env = env;
-    this.#transport = transport;
-    this.#done = done;
+    this.#exchange = exchange;
     this.#classify = classify;
     this.#options = options;
     this.#context = context;
@@ -211,14 +225,14 @@ export class Call<T> implements AttemptOwner, CallHandle {
     this.#priority = options.priority ?? context.priority;
   }
 
-  /** Runs the call; its result or error goes to `done`. */
+  /** Runs the call; its result or error goes to the exchange. */
   start(): void {
     const { config, budget } = this.#env;
     this.#span = this.#env.tracing.start(this);
     const { deadlineMs, signal } = this.#options;
     if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs))) {
       this.#finish(true, undefined, undefined);
-      this.#done.reject(
+      this.#exchange.reject(
         new TypeError(
           `${config.service}: options.deadlineMs is ${String(deadlineMs)}; pass a number of milliseconds, or leave it out for the client's deadline`,
         ),
@@ -228,20 +242,20 @@ export class Call<T> implements AttemptOwner, CallHandle {
     // An already-aborted signal fires no 'abort' event: without this the request would go out.
     if (signal?.aborted) {
       this.#finish(true, 'aborted', signal.reason);
-      this.#done.reject(signal.reason);
+      this.#exchange.reject(signal.reason);
       return;
     }
     if (this.#deadlineMs <= 0) {
       const error = new DeadlineExceededError(config.service, this.#deadlineMs, []);
       this.#finish(true, 'deadline', error);
-      this.#done.reject(error);
+      this.#exchange.reject(error);
       return;
     }
     const first = this.#nextRegion(this.#startedAt);
     if (!first) {
       const error = new NoRegionAvailableError(config.service, this.#unavailableDetail());
       this.#finish(true, 'no-region-left', error);
-      this.#done.reject(error);
+      this.#exchange.reject(error);
       return;
     }
     this.#next = first;
@@ -249,11 +263,17 @@ export class Call<T> implements AttemptOwner, CallHandle {
     // The first attempt runs outside p-retry and its outcome is handled synchronously: most
     // calls succeed at once and should pay neither for the retry machinery nor for promise
     // hops between the transport's answer and the caller.
-    new PendingAttempt(this, first, 1, this.#afterFirstAttempt, this.#startedAt).start();
+    new PendingAttempt(this, first, 1, this.#startedAt, undefined).start();
+  }
+
+  /** Where an attempt's outcome goes: a retry's to p-retry, the first attempt's to the call. */
+  #attemptOver(pending: PendingAttempt<T>, outcome: AttemptResult<T> | Error): void {
+    if (pending.retryDone) pending.retryDone(outcome);
+    else this.#afterFirstAttempt(outcome);
   }
 
   /** The first attempt's outcome: the call's result, or the start of the retry loop. */
-  readonly #afterFirstAttempt = (outcome: AttemptResult<T> | Error): void => {
+  #afterFirstAttempt(outcome: AttemptResult<T> | Error): void {
     if (!(outcome instanceof Error)) this.#end(outcome);
     else if (outcome instanceof RetriableAttempt) {
       this.#retry(outcome).then(
@@ -261,7 +281,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
         (error: unknown) => this.#stop(error),
       );
     } else this.#stop(outcome);
-  };
+  }
 
   /** Attempts 2..maxAttempts, driven by p-retry after the first attempt failed retriably. */
   async #retry(first: RetriableAttempt<T>): Promise<AttemptResult<T>> {
@@ -287,12 +307,8 @@ export class Call<T> implements AttemptOwner, CallHandle {
     const region = this.#stillAdmitted(planned, now);
     this.#noteFailover(region);
     return new Promise((resolve, reject) => {
-      new PendingAttempt(
-        this,
-        region,
-        number,
-        (outcome) => (outcome instanceof Error ? reject(outcome) : resolve(outcome)),
-        now,
+      new PendingAttempt(this, region, number, now, (outcome) =>
+        outcome instanceof Error ? reject(outcome) : resolve(outcome),
       ).start();
     });
   }
@@ -333,19 +349,19 @@ export class Call<T> implements AttemptOwner, CallHandle {
           ? 'aborted'
           : 'fatal';
     this.#finish(ended !== undefined, ended, result.ok ? undefined : result.error);
-    if (result.ok) this.#done.resolve(result.value);
-    else this.#done.reject(result.error);
+    if (result.ok) this.#exchange.resolve(result.value);
+    else this.#exchange.reject(result.error);
   }
 
   /** The call ends without an attempt's result: retries ran out, or the client closed. */
   #stop(error: unknown): void {
     if (error instanceof ReturnValue) {
       this.#finish(true, error.stoppedBecause, undefined);
-      this.#done.resolve(error.value as T);
+      this.#exchange.resolve(error.value as T);
       return;
     }
     this.#finish(true, this.#callerGaveUp() ? 'aborted' : stopReasonOf(error), error);
-    this.#done.reject(error);
+    this.#exchange.reject(error);
   }
 
   /**
@@ -353,7 +369,6 @@ export class Call<T> implements AttemptOwner, CallHandle {
    * it, and hands the attempt's verdict on.
    */
   attemptSettled(pending: PendingAttempt<T>, settled: AttemptResult<T>): void {
-    const { attempt } = pending;
     let result = settled;
     if (this.#inFlight === pending) this.#inFlight = undefined;
     // The caller gave up: not the region's fault, and not worth another attempt.
@@ -361,7 +376,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
     if (this.#callerGaveUp()) classified = ABORTED;
     else {
       try {
-        classified = excuseClientStall(result, this.#classify(result, attempt));
+        classified = excuseClientStall(result, this.#verdictOf(result, pending));
       } catch (error) {
         // A classifier bug must not leave the call (or a half-open breaker) waiting forever:
         // the call ends with the classifier's error, which is not held against the region.
@@ -371,9 +386,9 @@ export class Call<T> implements AttemptOwner, CallHandle {
     }
     const verdict = classified;
     const span = this.#span;
-    if (span && attempt.trace) {
+    if (span && pending.trace) {
       const failed = verdict.kind !== 'success' && verdict.kind !== 'aborted'; // no error
-      span.endAttempt(attempt.trace, failed ? verdict.reason : undefined);
+      span.endAttempt(pending.trace, failed ? verdict.reason : undefined);
     }
     // opossum counts it synchronously (see BreakerReport), so the decision below sees, and the
     // span records, any breaker state change this outcome caused.
@@ -383,15 +398,23 @@ export class Call<T> implements AttemptOwner, CallHandle {
 
   /** opossum did not run the attempt: its breaker is open, or the client was closed. */
   attemptRefused(pending: PendingAttempt<T>, error: unknown): void {
-    if (isShutdown(error)) pending.done(new ClientClosedError(this.#env.config.service));
+    if (isShutdown(error))
+      this.#attemptOver(pending, new ClientClosedError(this.#env.config.service));
     else if (isBreakerRejection(error))
       this.#decide(pending, { ok: false, error }, BREAKER_REJECTED);
-    else pending.done(error instanceof Error ? error : new Error(String(error))); // a bug here
+    else this.#attemptOver(pending, error instanceof Error ? error : new Error(String(error))); // a bug here
+  }
+
+  /** The exchange's classifier, unless the call or the client brought its own. */
+  #verdictOf(result: AttemptResult<T>, attempt: Attempt): Verdict {
+    const classify = this.#classify;
+    if (classify) return classify(result, attempt);
+    return (this.#exchange as Required<CallExchange<T>>).classify(result, attempt);
   }
 
   /** Records an attempt's outcome against its region and tells the attempt's owner. */
   #decide(pending: PendingAttempt<T>, result: AttemptResult<T>, verdict: Verdict): void {
-    const { region } = pending;
+    const region = pending.target;
     const finished = Date.now();
     const durationMs = finished - pending.startedAt;
     if (this.#span && region.breakerState !== pending.breakerBefore) {
@@ -407,11 +430,12 @@ export class Call<T> implements AttemptOwner, CallHandle {
     if (verdict.kind === 'retriable' && verdict.retryAfterMs !== undefined) {
       region.coolDown(finished + verdict.retryAfterMs);
     }
-    if (this.#tried) this.#tried.push(region);
-    else this.#tried = [region];
-    this.#noteAttempt(region, pending.attempt.number, result, verdict, durationMs);
+    this.#attempts++;
+    this.#noteAttempt(region, pending.number, result, verdict, durationMs);
     if (verdict.kind === 'retriable') {
-      pending.done(new RetriableAttempt(region, result, verdict));
+      if (this.#tried) this.#tried.push(region);
+      else this.#tried = [region];
+      this.#attemptOver(pending, new RetriableAttempt(region, result, verdict));
       return;
     }
     this.#lastVerdict = verdict.kind;
@@ -419,7 +443,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
       this.#servedBy = region.name;
       this.#context.servedBy = region.name;
     }
-    pending.done(result);
+    this.#attemptOver(pending, result);
   }
 
   abort(reason: unknown): void {
@@ -453,24 +477,18 @@ export class Call<T> implements AttemptOwner, CallHandle {
     }
   }
 
-  /** Starts `pending`'s transport, with the call's (or the attempt's own) span active. */
+  /** Sends `pending` through the exchange, with the call's (or the attempt's own) span active. */
   startTransport(pending: PendingAttempt<T>): void {
     this.#inFlight = pending;
     const span = this.#span;
     if (!span) {
-      pending.run(this.#transport);
+      pending.send(this.#exchange);
       return;
     }
-    const { attempt } = pending;
-    span.runAttempt(attempt.region, attempt.number, (trace) => {
-      attempt.trace = trace;
-      pending.run(this.#transport);
+    span.runAttempt(pending.region, pending.number, (trace) => {
+      pending.trace = trace;
+      pending.send(this.#exchange);
     });
-  }
-
-  /** A new attempt of this call: its deadline is a share of what is left of the call's. */
-  newAttempt(region: RegionState, number: number, now: number): CallAttempt {
-    return new CallAttempt(this, region.name, number, this.#attemptDeadline(number, now));
   }
 
   /**
@@ -535,8 +553,8 @@ export class Call<T> implements AttemptOwner, CallHandle {
     return untried ?? planner.first(now, isExcluded);
   }
 
-  /** Fixed attempt timeout if configured, else an equal share of what is left. */
-  #attemptDeadline(number: number, now: number): number {
+  /** An attempt's deadline: the fixed attempt timeout if configured, else an equal share of what is left. */
+  attemptDeadline(number: number, now: number): number {
     const fixed = this.#env.config.retry.attemptTimeoutMs;
     if (fixed !== undefined) return Math.min(now + fixed, this.#deadline);
     // A call that cannot be resent gets all the time that is left.
@@ -643,8 +661,9 @@ export class Call<T> implements AttemptOwner, CallHandle {
     const { events, config } = this.#env;
     const wantsEvent = events.wants('call');
     if (!wantsEvent && !this.#span) return;
-    const attempts = this.#tried?.length ?? 0;
-    const failedOver = attempts > 1 && new Set(this.#tried).size > 1;
+    const attempts = this.#attempts;
+    // A failover is noted whenever an attempt leaves the region the last one failed in.
+    const failedOver = this.#failoverReason !== undefined;
     this.#span?.end({
       failed,
       servedBy: this.#servedBy,
@@ -669,7 +688,7 @@ export class Call<T> implements AttemptOwner, CallHandle {
     });
   }
 
-  // Read by CallAttempt.
+  // Read by PendingAttempt.
   get callDeadline(): number {
     return this.#deadline;
   }
@@ -751,32 +770,66 @@ function isRegionFault(verdict: Verdict): boolean {
     : verdict.kind === 'fatal' && verdict.regionFault === true;
 }
 
-/** What an attempt reads from the call it belongs to. */
-interface AttemptOwner {
-  readonly service: string;
-  readonly callDeadline: number;
-  readonly context: RegionContext;
-  readonly priority: Priority;
-  readonly options: CallOptions;
-}
+/** Where a retry's outcome goes: the result that ends the call, or an Error that does not. */
+type RetryDone<T> = (outcome: AttemptResult<T> | Error) => void;
 
-/** The attempt handed to the transport. Its AbortSignal is only built if the transport asks. */
-class CallAttempt implements Attempt {
+const noop = () => {};
+
+/**
+ * One attempt: what the transport is handed (the `Attempt`, and the `Settle` it reports on)
+ * and its time in flight, admitted by its region's opossum breaker. It settles with the
+ * transport's value or error, or with an AttemptTimeoutError at the attempt deadline (aborting
+ * its signal), or with the caller's abort reason, whichever comes first, and hands that to the
+ * call to classify. One object for all of that: every call makes at least one.
+ *
+ * The breaker counts the verdict (success, or failure for a region fault) at the moment the
+ * call decides, so it sees exactly what the call decided: through the region's counts when the
+ * breaker was closed at the start (see RegionState.countClosedAttempt), otherwise through a
+ * BreakerReport this attempt settles.
+ */
+class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
+  readonly target: RegionState;
   readonly region: string;
   readonly number: number;
   readonly attemptDeadline: number;
-  readonly #call: AttemptOwner;
-  #controller: AbortController | undefined;
-  #signal: AbortSignal | undefined;
+  readonly startedAt: number;
+  readonly breakerBefore: BreakerState;
+  /** Present for a retry (attempt 2 and later): p-retry waits for its outcome. */
+  readonly retryDone: RetryDone<T> | undefined;
+  watchIndex = -1;
   /** Set while an OpenTelemetry SDK records the call. */
   trace: AttemptTrace | undefined;
+  readonly #call: Call<T>;
+  /** Listens for the caller's abort; only built when the call has a signal. */
+  #onAbort: (() => void) | undefined;
+  /** Aborts `signal`; both built only if the transport asks for the signal. */
+  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
+  #settled = false;
+  /** Present once the breaker admitted this attempt: where its verdict is counted. */
+  #report: BreakerReport | undefined;
+  /** opossum's answer to `fire`: rejects if the attempt is refused or counted as a fault. */
+  #counted: Promise<unknown> | undefined;
 
-  constructor(call: AttemptOwner, region: string, number: number, attemptDeadline: number) {
+  /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
+  constructor(
+    call: Call<T>,
+    target: RegionState,
+    number: number,
+    now: number,
+    retryDone: RetryDone<T> | undefined,
+  ) {
     this.#call = call;
-    this.region = region;
+    this.target = target;
+    this.region = target.name;
     this.number = number;
-    this.attemptDeadline = attemptDeadline;
+    this.startedAt = now;
+    this.attemptDeadline = call.attemptDeadline(number, now);
+    this.breakerBefore = target.breakerState;
+    this.retryDone = retryDone;
   }
+
+  // --- Attempt, as the transport sees it ------------------------------------------------------
 
   get service(): string {
     return this.#call.service;
@@ -816,67 +869,28 @@ class CallAttempt implements Attempt {
     this.trace?.span?.setAttributes(attributes);
   }
 
-  /** Aborts the transport's work if it took the signal; free when it did not. */
-  abort(reason: unknown): void {
-    this.#controller?.abort(reason);
+  get recording(): boolean {
+    return this.trace?.span?.isRecording() === true;
   }
-}
 
-/** Where an attempt's outcome goes: the result that ends the call, or an Error that does not. */
-type AttemptDone<T> = (outcome: AttemptResult<T> | Error) => void;
+  // --- Watched: the client's deadline sweep ---------------------------------------------------
 
-const noop = () => {};
-
-/**
- * One attempt in flight, admitted by its region's opossum breaker. It settles with the
- * transport's value or error, or with an AttemptTimeoutError at the attempt deadline (aborting
- * the transport's signal), or with the caller's abort reason, whichever comes first, and hands
- * that to the call to classify.
- *
- * The breaker counts the verdict (success, or failure for a region fault) at the moment the
- * call decides, so it sees exactly what the call decided: through the region's counts when the
- * breaker was closed at the start (see RegionState.countClosedAttempt), otherwise through a
- * BreakerReport this attempt settles.
- */
-class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
-  readonly region: RegionState;
-  readonly attempt: CallAttempt;
-  readonly deadline: number;
-  readonly startedAt: number;
-  readonly breakerBefore: BreakerState;
-  readonly done: AttemptDone<T>;
-  watchIndex = -1;
-  readonly #call: Call<T>;
-  readonly #watch: DeadlineWatch;
-  readonly #callerSignal: AbortSignal | undefined;
-  /** Listens for the caller's abort; only built when the call has a signal. */
-  readonly #onAbort: (() => void) | undefined;
-  #settled = false;
-  /** Present once the breaker admitted this attempt: where its verdict is counted. */
-  #report: BreakerReport | undefined;
-  /** opossum's answer to `fire`: rejects if the attempt is refused or counted as a fault. */
-  #counted: Promise<unknown> | undefined;
-
-  /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
-  constructor(
-    call: Call<T>,
-    region: RegionState,
-    number: number,
-    done: AttemptDone<T>,
-    now: number,
-  ) {
-    this.#call = call;
-    this.region = region;
-    this.startedAt = now;
-    this.attempt = call.newAttempt(region, number, now);
-    this.deadline = this.attempt.attemptDeadline;
-    this.breakerBefore = region.breakerState;
-    this.done = done;
-    this.#watch = call.watch;
-    const signal = call.options.signal;
-    this.#callerSignal = signal;
-    this.#onAbort = signal ? () => this.#settle({ ok: false, error: signal.reason }) : undefined;
+  get deadline(): number {
+    return this.attemptDeadline;
   }
+
+  expire(): void {
+    const now = Date.now();
+    const error = new AttemptTimeoutError(this.region, now - this.startedAt);
+    // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
+    // so the response may be sitting unread in a socket. Not evidence against the region.
+    if (now - this.attemptDeadline > CLIENT_STALL_MS) error.clientStalled = true;
+    // Settled first, as in abandon: the timeout, not the transport's AbortError, is the outcome.
+    this.#settle({ ok: false, error });
+    this.#controller?.abort(error);
+  }
+
+  // --- the attempt's life ---------------------------------------------------------------------
 
   /**
    * Starts the attempt if the region's breaker admits it. A closed breaker admits everything,
@@ -887,16 +901,20 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
    */
   start(): void {
     // A closed breaker is not asked (see RegionState.countClosedAttempt): the attempt has no report.
-    if (!this.region.breakerClosed) {
-      const counted = this.region.breaker.fire(this);
+    if (!this.target.breakerClosed) {
+      const counted = this.target.breaker.fire(this);
       this.#counted = counted;
       if (!this.#report) {
         counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
         return;
       }
     }
-    this.#watch.add(this);
-    if (this.#onAbort) this.#callerSignal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#call.watch.add(this);
+    const signal = this.#call.options.signal;
+    if (signal) {
+      this.#onAbort = () => this.#settle({ ok: false, error: signal.reason });
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
     this.#call.startTransport(this);
   }
 
@@ -909,9 +927,9 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
     return this.#report;
   }
 
-  run(transport: CallbackTransport<T>): void {
+  send(exchange: CallExchange<T>): void {
     try {
-      transport(this.attempt, this);
+      exchange.send(this, this);
     } catch (error) {
       this.reject(error);
     }
@@ -932,7 +950,7 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
     if (!report) {
       // Started while the breaker was closed, without asking it (a refused attempt never
       // reaches here: it has no transport to settle).
-      this.region.countClosedAttempt(fault);
+      this.target.countClosedAttempt(fault);
       return;
     }
     if (!fault) {
@@ -947,25 +965,14 @@ class PendingAttempt<T> implements Watched, Settle<T>, BreakerAttempt {
   abandon(reason: unknown): void {
     // Settled first: a transport that rejects at once on its signal must not decide the outcome.
     this.#settle({ ok: false, error: reason });
-    this.attempt.abort(reason);
-  }
-
-  expire(): void {
-    const now = Date.now();
-    const error = new AttemptTimeoutError(this.attempt.region, now - this.startedAt);
-    // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
-    // so the response may be sitting unread in a socket. Not evidence against the region.
-    if (now - this.deadline > CLIENT_STALL_MS) error.clientStalled = true;
-    // Settled first, as in abandon: the timeout, not the transport's AbortError, is the outcome.
-    this.#settle({ ok: false, error });
-    this.attempt.abort(error);
+    this.#controller?.abort(reason);
   }
 
   #settle(result: AttemptResult<T>): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#watch.delete(this);
-    if (this.#onAbort) this.#callerSignal?.removeEventListener('abort', this.#onAbort);
+    this.#call.watch.delete(this);
+    if (this.#onAbort) this.#call.options.signal?.removeEventListener('abort', this.#onAbort);
     this.#call.attemptSettled(this, result);
   }
 }

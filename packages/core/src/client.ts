@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
 import {
   Call,
-  type CallbackTransport,
   type CallEnvironment,
+  type CallExchange,
   type CallHandle,
-  fromPromiseTransport,
-  type Settle,
+  promiseExchange,
   type Transport,
 } from './call.js';
 import { defaultClassifier } from './classify.js';
@@ -128,33 +127,33 @@ export class RegionalClient<TDefault = unknown> {
    */
   execute<T = TDefault>(transport: Transport<T>, options: ExecuteOptions<T> = {}): Promise<T> {
     const result = Promise.withResolvers<T>();
-    this.start(fromPromiseTransport(transport), options, result);
+    this.start(promiseExchange(transport, result), options);
     return result.promise;
   }
 
   /**
-   * `execute` in callback style, for adapters on hot paths: the transport reports each
-   * attempt's outcome on the `Settle` it is given, and the call's result or error goes to
-   * `done`. An outcome reported synchronously is decided synchronously, so when the first
-   * attempt succeeds (the common case) `done` runs inside the transport's own callback, with no
-   * promise between the protocol and the caller. `done` runs on the transport's stack, so it
-   * must not throw: catch and route errors yourself, as a promise's resolvers do.
+   * `execute` in callback style, for adapters on hot paths: `exchange.send` performs each
+   * attempt and reports its outcome on the `Settle` it is given, and the call's result or error
+   * goes to `exchange.resolve` / `exchange.reject`. An outcome reported synchronously is
+   * decided synchronously, so when the first attempt succeeds (the common case) the result
+   * arrives inside the transport's own callback, with no promise between the protocol and the
+   * caller. `resolve` and `reject` run on the transport's stack, so they must not throw: catch
+   * and route errors yourself, as a promise's resolvers do.
    *
-   * Returns a handle whose `abort(reason)` stops the call, for adapters whose caller cancels
-   * through the protocol rather than an AbortSignal (an undici controller's `abort`).
+   * Outcomes are classified by `options.classify` if given, else by `exchange.classify`, else
+   * by the client's classifier. Returns a handle whose `abort(reason)` stops the call, for
+   * adapters whose caller cancels through the protocol rather than an AbortSignal (an undici
+   * controller's `abort`).
    */
-  start<T = TDefault>(
-    transport: CallbackTransport<T>,
-    options: ExecuteOptions<T>,
-    done: Settle<T>,
-  ): CallHandle {
+  start<T = TDefault>(exchange: CallExchange<T>, options: ExecuteOptions<T>): CallHandle {
     if (this.#closed) {
-      done.reject(new ClientClosedError(this.service));
+      exchange.reject(new ClientClosedError(this.service));
       return ENDED;
     }
-    const classify = (options.classify ?? this.#classify) as Classifier<T>;
+    const classify =
+      options.classify ?? (exchange.classify ? undefined : (this.#classify as Classifier<T>));
     const context = currentContext() ?? detachedContext(options.priority);
-    const call = new Call(this.#env, transport, classify, options, context, done);
+    const call = new Call(this.#env, exchange, classify, options, context);
     call.start();
     return call;
   }

@@ -1,5 +1,5 @@
 export { fullJitterDelayMs } from './backoff.js';
-export type { CallbackTransport, CallHandle, Settle, Transport } from './call.js';
+export type { CallExchange, CallHandle, Settle, Transport } from './call.js';
 export { classifyError, defaultClassifier, errorCode, isNeverSentError } from './classify.js';
 export {
   type ClientStatus,

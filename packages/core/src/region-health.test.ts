@@ -27,14 +27,17 @@ describe('breakers', () => {
     });
     const seen: string[] = [];
     client.start(
-      (attempt, outcome) => {
-        if (attempt.region !== 'us-east') return; // the failover attempt never answers
-        outcome.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
-        // opossum has counted the failure and opened, inside the transport's own callback.
-        seen.push(client.status().regions[0]?.breaker ?? 'none');
+      {
+        send: (attempt, outcome) => {
+          if (attempt.region !== 'us-east') return; // the failover attempt never answers
+          outcome.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+          // opossum has counted the failure and opened, inside the transport's own callback.
+          seen.push(client.status().regions[0]?.breaker ?? 'none');
+        },
+        resolve: () => {},
+        reject: () => {},
       },
       { idempotent: true },
-      { resolve: () => {}, reject: () => {} },
     );
     expect(seen).toEqual(['open']);
     client.close();

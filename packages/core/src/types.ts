@@ -195,4 +195,9 @@ export interface Attempt {
   injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void;
   /** Adds protocol attributes (e.g. `http.response.status_code`) to the attempt's span, if any. */
   setAttributes(attributes: Attributes): void;
+  /**
+   * The attempt has a span of its own that records (opt-in attempt spans, with an SDK): only
+   * then are attributes worth building for `setAttributes`.
+   */
+  readonly recording: boolean;
 }

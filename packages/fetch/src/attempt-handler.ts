@@ -6,6 +6,9 @@ import { HTTP_DEFAULTS } from './defaults.js';
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
 
+/** Headers of a response not received yet, or trailers of one without: never written to. */
+const NO_HEADERS: Headers = Object.freeze({});
+
 /** Where the attempt's response goes once (and if) the call picks it. */
 export interface ResponseSink {
   /** The caller paused the response it was given; buffered chunks wait. */
@@ -43,7 +46,7 @@ class DrainLimitError extends Error {
  */
 export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead {
   statusCode = 0;
-  headers: Headers = {};
+  headers: Headers = NO_HEADERS;
   statusMessage: string | undefined;
   rawHeaders: unknown = null;
   rawTrailers: unknown = null;
@@ -56,7 +59,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   #bufferedBytes = 0;
   #replayed = 0;
   #ended = false;
-  #trailers: Headers = {};
+  #trailers: Headers = NO_HEADERS;
   #error: Error | undefined;
   #drainedBytes = 0;
   #sink: ResponseSink | undefined;

@@ -3,9 +3,10 @@ import {
   type Attempt,
   type AttemptResult,
   AttemptTimeoutError,
+  type CallExchange,
   type CallHandle,
+  type CallOptions,
   currentContext,
-  type ExecuteOptions,
   type RegionalClient,
   runInContext,
   type Settle,
@@ -20,9 +21,9 @@ import { IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
 import { BodyNotReplayableError, UnsupportedRequestError } from './errors.js';
 import { isIdempotentMethod, wantsIdempotencyKey } from './idempotency.js';
 import { bufferBody, isOneShotBody } from './replay-body.js';
-import { readCallerHeaders } from './request-headers.js';
+import { type CallerHeaders, NO_HEADERS, readCallerHeaders } from './request-headers.js';
 import { readRequestOptions } from './request-options.js';
-import { appendSetter, isRecording, shouldInjectTrace } from './trace-context.js';
+import { appendSetter, shouldInjectTrace } from './trace-context.js';
 
 /** What every call of one interceptor shares. */
 export interface ServiceRuntime {
@@ -35,14 +36,18 @@ type Headers = Record<string, string | string[] | undefined>;
 
 const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 
+/** Core's options for a call without per-request options or idempotency key (most calls). */
+const RESENDABLE: CallOptions = Object.freeze({ idempotent: true });
+const SEND_ONCE: CallOptions = Object.freeze({ idempotent: false });
+
 /**
  * One logical request through the regional interceptor. It is the controller the caller's
- * handler sees for the whole call (abort/pause/resume reach whichever attempt is live), runs
- * the attempts through core's `execute`, and hands the caller exactly one outcome: the chosen
- * attempt's response, streamed, or one error.
+ * handler sees for the whole call (abort/pause/resume reach whichever attempt is live), and
+ * core's exchange for the call: it sends each attempt, classifies its response, and hands the
+ * caller exactly one outcome: the chosen attempt's response, streamed, or one error.
  */
 export class RegionalCall
-  implements Dispatcher.DispatchController, ResponseSink, Settle<AttemptHandler>
+  implements Dispatcher.DispatchController, ResponseSink, CallExchange<AttemptHandler>
 {
   rawHeaders: Dispatcher.DispatchController['rawHeaders'] = null;
   rawTrailers: Dispatcher.DispatchController['rawTrailers'] = null;
@@ -50,10 +55,8 @@ export class RegionalCall
   readonly #dispatch: Dispatcher.Dispatch;
   readonly #options: Dispatcher.DispatchOptions;
   readonly #handler: Handler;
-  #baseHeaders: unknown[] = [];
-  #tracePropagation: 'auto' | 'always' | 'off' = 'off';
-  /** The current attempt has a recording span to describe. */
-  #attemptRecording = false;
+  /** The caller's headers, read once: every attempt sends them. */
+  #caller: CallerHeaders = NO_HEADERS;
   #autoKey: string | undefined;
   #body: unknown;
   /** The body is a stream too long to buffer: the request may be sent only once. */
@@ -101,9 +104,10 @@ export class RegionalCall
       );
       return true;
     }
-    let prepared: Prepared;
+    let callOptions: CallOptions;
     try {
-      prepared = this.#prepare();
+      this.#caller = readCallerHeaders(options.headers, this.#runtime.config.correlationHeader);
+      callOptions = this.#callOptions();
     } catch (error) {
       this.#fail(error);
       return true;
@@ -116,7 +120,7 @@ export class RegionalCall
           this.#buffering = false;
           this.#body = buffered.body;
           this.#oneShot = !buffered.replayable;
-          this.#run(prepared);
+          this.#run(callOptions);
         },
         (error: unknown) => {
           this.#buffering = false;
@@ -125,7 +129,7 @@ export class RegionalCall
       );
     } else {
       this.#body = body;
-      this.#run(prepared);
+      this.#run(callOptions);
     }
     return true;
   }
@@ -200,53 +204,50 @@ export class RegionalCall
 
   // --- the call ------------------------------------------------------------------------------
 
-  #prepare(): Prepared {
+  /** Core's options for this request: idempotency, and the per-request `regionkit` options. */
+  #callOptions(): CallOptions {
     const { config } = this.#runtime;
     const options = this.#options;
-    const caller = readCallerHeaders(options.headers, config.correlationHeader);
-    this.#baseHeaders = caller.base;
-    // A traceparent the caller set is kept, and none is added next to it.
-    this.#tracePropagation = caller.hasTraceparent ? 'off' : config.tracePropagation;
     const method = String(options.method);
     const perRequest = readRequestOptions((options as { regionkit?: unknown }).regionkit);
-    let idempotencyKey = caller.idempotencyKey;
+    let idempotencyKey = this.#caller.idempotencyKey;
     if (idempotencyKey === undefined && config.autoIdempotencyKeys && wantsIdempotencyKey(method)) {
       idempotencyKey = this.#autoKey = randomUUID();
     }
+    const idempotent = perRequest?.idempotent ?? isIdempotentMethod(method);
+    if (perRequest === undefined && idempotencyKey === undefined) {
+      return idempotent ? RESENDABLE : SEND_ONCE;
+    }
     return {
-      correlationId: caller.correlationId,
-      execute: {
-        idempotent: perRequest?.idempotent ?? isIdempotentMethod(method),
-        idempotencyKey,
-        deadlineMs: perRequest?.deadlineMs,
-        priority: perRequest?.priority,
-        excludedRegions: perRequest?.excludedRegions,
-        classify: this.#classify,
-      },
+      idempotent,
+      idempotencyKey,
+      deadlineMs: perRequest?.deadlineMs,
+      priority: perRequest?.priority,
+      excludedRegions: perRequest?.excludedRegions,
     };
   }
 
-  #run(prepared: Prepared): void {
+  #run(callOptions: CallOptions): void {
     if (this.#aborted) {
       this.#fail(this.#reason);
       return;
     }
     const { client } = this.#runtime;
-    const seed = prepared.correlationId;
+    const seed = this.#caller.correlationId;
     // A caller's own valid correlation ID starts the context when there is none; inside a
     // context (an inbound request), the context's ID wins so every hop carries the same one.
     // Callback style: a response head that ends the call reaches the caller inside undici's
     // own callback, with no promise (and no buffering of the body) in between.
     if (seed !== undefined && currentContext() === undefined && validCorrelationId(seed)) {
-      this.#call = runInContext({ correlationId: seed, priority: prepared.execute.priority }, () =>
-        client.start(this.#transport, prepared.execute, this),
+      this.#call = runInContext({ correlationId: seed, priority: callOptions.priority }, () =>
+        client.start(this, callOptions),
       );
     } else {
-      this.#call = client.start(this.#transport, prepared.execute, this);
+      this.#call = client.start(this, callOptions);
     }
   }
 
-  // --- Settle: the call's outcome, from core ------------------------------------------------
+  // --- CallExchange: core sends the attempts here, and tells the call's outcome -------------
 
   /** The call returns this attempt's response. */
   resolve(response: AttemptHandler): void {
@@ -259,7 +260,7 @@ export class RegionalCall
   }
 
   /** One attempt against `attempt.region`: same path, query, headers and body, new origin. */
-  readonly #transport = (attempt: Attempt, outcome: Settle<AttemptHandler>): void => {
+  send(attempt: Attempt, outcome: Settle<AttemptHandler>): void {
     // Reaching a new attempt means the previous response (a 503, say) is not the answer.
     this.#current?.discard(RETRIED);
     if (this.#aborted) {
@@ -269,8 +270,7 @@ export class RegionalCall
     const handler = new AttemptHandler(outcome);
     this.#current = handler;
     const origin = this.#runtime.config.originOf.get(attempt.region) as string;
-    this.#attemptRecording = isRecording();
-    if (this.#attemptRecording) this.#describeAttempt(attempt, origin);
+    if (attempt.recording) this.#describeAttempt(attempt, origin);
     this.#dispatch(
       {
         ...this.#options,
@@ -280,15 +280,15 @@ export class RegionalCall
       },
       handler,
     );
-  };
+  }
 
-  readonly #classify = (result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict => {
+  classify(result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict {
     if (this.#aborted) return ABORTED;
     if (!result.ok && result.error instanceof AttemptTimeoutError) {
       // Core moved on; the request must not keep its connection busy.
       this.#current?.discard(result.error);
     }
-    if (result.ok && this.#attemptRecording) {
+    if (result.ok && attempt.recording) {
       attempt.setAttributes({ 'http.response.status_code': result.value.statusCode });
     }
     const verdict = classifyHttp(result);
@@ -301,10 +301,10 @@ export class RegionalCall
       };
     }
     return verdict;
-  };
+  }
 
   #attemptHeaders(attempt: Attempt): unknown[] {
-    const base = this.#baseHeaders;
+    const base = this.#caller.base;
     const priority = attempt.priority !== 'default';
     // Sized once: growing an array by push reallocates it, on every attempt.
     const headers = new Array<unknown>(
@@ -328,7 +328,8 @@ export class RegionalCall
     }
     // Last, so nothing can tamper with it; from the attempt's context, so the next hop's
     // parent is the span that sent this attempt (call span, or attempt span in that mode).
-    if (shouldInjectTrace(this.#tracePropagation))
+    // A traceparent the caller set is kept, and none is added next to it.
+    if (!this.#caller.hasTraceparent && shouldInjectTrace(this.#runtime.config.tracePropagation))
       attempt.injectTraceContext(headers, appendSetter);
     return headers;
   }
@@ -391,11 +392,6 @@ export class RegionalCall
       rethrowLater(thrown);
     }
   }
-}
-
-interface Prepared {
-  readonly correlationId: string | undefined;
-  readonly execute: ExecuteOptions<AttemptHandler>;
 }
 
 const ATTEMPT_NUMBERS = Array.from({ length: 11 }, (_, n) => String(n));

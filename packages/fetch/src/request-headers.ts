@@ -14,8 +14,8 @@ export interface CallerHeaders {
   readonly hasTraceparent: boolean;
 }
 
-// Shared by every call without headers: `base` is only ever copied, never written to.
-const NO_HEADERS: CallerHeaders = Object.freeze({
+/** Shared by every call without headers: `base` is only ever copied, never written to. */
+export const NO_HEADERS: CallerHeaders = Object.freeze({
   base: Object.freeze([]) as unknown as unknown[],
   correlationId: undefined,
   idempotencyKey: undefined,

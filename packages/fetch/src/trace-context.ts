@@ -1,5 +1,5 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { context, createContextKey, type TextMapSetter, trace } from '@opentelemetry/api';
+import { context, createContextKey, type TextMapSetter } from '@opentelemetry/api';
 
 /** undici publishes every request it creates here; OTel's undici instrumentation listens. */
 const undiciRequestCreate = diagnosticsChannel.channel('undici:request:create');
@@ -30,9 +30,4 @@ export function shouldInjectTrace(mode: 'auto' | 'always' | 'off'): boolean {
   return (
     !undiciRequestCreate.hasSubscribers || context.active().getValue(SUPPRESS_TRACING) === true
   );
-}
-
-/** True when a span is recording here: only then are span attributes worth building. */
-export function isRecording(): boolean {
-  return trace.getActiveSpan()?.isRecording() === true;
 }

@@ -69,11 +69,15 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
       }
     };
     const result = Promise.withResolvers<unknown>();
-    parts.core.start(transport, coreCallOptions(method, options, options.signal), {
-      resolve: result.resolve,
-      reject: (error: unknown) =>
-        result.reject(toCallError(error, parts.service, method.name, options.signal)),
-    });
+    parts.core.start(
+      {
+        send: transport,
+        resolve: result.resolve,
+        reject: (error: unknown) =>
+          result.reject(toCallError(error, parts.service, method.name, options.signal)),
+      },
+      coreCallOptions(method, options, options.signal),
+    );
     return result.promise;
   };
 }
