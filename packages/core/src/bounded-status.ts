@@ -33,7 +33,7 @@ class CountsOnlyStatus extends Status {
    * The bucket counts go to, cached between rotations: opossum's `window` getter returns a copy
    * of the whole window, and every attempt increments twice (fire, then its outcome).
    */
-  #current: Record<string, number> | undefined;
+  #current: Bucket | undefined;
   readonly #rotations: EventEmitter;
   readonly #forgetCurrent = () => {
     this.#current = undefined;
@@ -47,10 +47,25 @@ class CountsOnlyStatus extends Status {
     this.#rotations.on('rotate', this.#forgetCurrent);
   }
 
+  /** What opossum calls, once per breaker event, with the count's name. */
   increment(property: string): void {
-    this.#current ??= this.window[0];
-    const bucket = this.#current;
+    const bucket = this.#bucket();
     if (bucket) bucket[property] = (bucket[property] ?? 0) + 1;
+  }
+
+  countCall(fault: boolean): void {
+    const bucket = this.#bucket();
+    if (!bucket) return;
+    // Named writes: `increment` with two names from one call site costs a polymorphic lookup
+    // per count, on every attempt.
+    bucket.fires++;
+    if (fault) bucket.failures++;
+    else bucket.successes++;
+  }
+
+  #bucket(): Bucket | undefined {
+    this.#current ??= this.window[0] as Bucket | undefined;
+    return this.#current;
   }
 
   override shutdown(): void {
@@ -59,9 +74,19 @@ class CountsOnlyStatus extends Status {
   }
 }
 
-/** A breaker's rolling counts; `increment` adds one to a count of the current bucket. */
+/** One bucket of opossum's rolling counts; opossum creates each with every count at 0. */
+interface Bucket extends Record<string, number> {
+  fires: number;
+  successes: number;
+  failures: number;
+}
+
+/** A breaker's rolling counts, written to the current bucket. */
 export interface CountingStatus extends OpossumStatus {
+  /** Adds one to the count named `property`. */
   increment(property: string): void;
+  /** Counts one call (a fire) and its outcome, a success or a failure, as opossum would. */
+  countCall(fault: boolean): void;
 }
 
 export function countsOnlyStatus(options: StatusOptions): CountingStatus {

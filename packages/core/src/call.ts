@@ -7,7 +7,7 @@ import {
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
-import type { RegionContext } from './context.js';
+import { newCorrelationId, type RegionContext } from './context.js';
 import type { DeadlineWatch, Watched } from './deadline-watch.js';
 import {
   type AttemptRecord,
@@ -175,7 +175,10 @@ export class Call<T> implements CallHandle {
   /** The call's or the client's classifier; undefined when the exchange classifies. */
   readonly #classify: Classifier<T> | undefined;
   readonly #options: CallOptions;
-  readonly #context: RegionContext;
+  /** The request context this call was made in; undefined outside any. */
+  readonly #context: RegionContext | undefined;
+  /** The ID of a call made outside any context, drawn when first read. */
+  #ownCorrelationId: string | undefined;
   readonly #startedAt: number;
   readonly #deadline: number;
   readonly #deadlineMs: number;
@@ -202,13 +205,15 @@ export class Call<T> implements CallHandle {
   #inFlight: PendingAttempt<T> | undefined;
   /** Ends the current backoff wait early; only exists while the call waits. */
   #backoff: AbortController | undefined;
+  /** Where the retry in flight reports to (see #attemptOver). */
+  #retryOver: ((outcome: AttemptResult<T> | Error) => void) | undefined;
 
   constructor(
     env: CallEnvironment,
     exchange: CallExchange<T>,
     classify: Classifier<T> | undefined,
     options: CallOptions,
-    context: RegionContext,
+    context: RegionContext | undefined,
   ) {
     this.#env = env;
     this.#exchange = exchange;
@@ -217,12 +222,12 @@ export class Call<T> implements CallHandle {
     this.#context = context;
     this.#startedAt = Date.now();
     const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);
-    this.#deadline =
-      context.deadline !== undefined ? Math.min(ownDeadline, context.deadline) : ownDeadline;
+    const inherited = context?.deadline;
+    this.#deadline = inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
     this.#deadlineMs = this.#deadline - this.#startedAt;
     // A blank key identifies nothing: the server cannot tell two sends of it apart.
     this.#resendable = options.idempotent === true || isKey(options.idempotencyKey);
-    this.#priority = options.priority ?? context.priority;
+    this.#priority = options.priority ?? context?.priority ?? 'default';
   }
 
   /** Runs the call; its result or error goes to the exchange. */
@@ -263,13 +268,16 @@ export class Call<T> implements CallHandle {
     // The first attempt runs outside p-retry and its outcome is handled synchronously: most
     // calls succeed at once and should pay neither for the retry machinery nor for promise
     // hops between the transport's answer and the caller.
-    new PendingAttempt(this, first, 1, this.#startedAt, undefined).start();
+    new PendingAttempt(this, first, 1, this.#startedAt).start();
   }
 
-  /** Where an attempt's outcome goes: a retry's to p-retry, the first attempt's to the call. */
+  /**
+   * Where an attempt's outcome goes: the first attempt's to the call, a retry's to the p-retry
+   * loop waiting for it (attempts run one at a time, so there is one such wait).
+   */
   #attemptOver(pending: PendingAttempt<T>, outcome: AttemptResult<T> | Error): void {
-    if (pending.retryDone) pending.retryDone(outcome);
-    else this.#afterFirstAttempt(outcome);
+    if (pending.number === 1) this.#afterFirstAttempt(outcome);
+    else this.#retryOver?.(outcome);
   }
 
   /** The first attempt's outcome: the call's result, or the start of the retry loop. */
@@ -307,9 +315,9 @@ export class Call<T> implements CallHandle {
     const region = this.#stillAdmitted(planned, now);
     this.#noteFailover(region);
     return new Promise((resolve, reject) => {
-      new PendingAttempt(this, region, number, now, (outcome) =>
-        outcome instanceof Error ? reject(outcome) : resolve(outcome),
-      ).start();
+      this.#retryOver = (outcome) =>
+        outcome instanceof Error ? reject(outcome) : resolve(outcome);
+      new PendingAttempt(this, region, number, now).start();
     });
   }
 
@@ -441,7 +449,7 @@ export class Call<T> implements CallHandle {
     this.#lastVerdict = verdict.kind;
     if (verdict.kind !== 'aborted') {
       this.#servedBy = region.name;
-      this.#context.servedBy = region.name;
+      if (this.#context) this.#context.servedBy = region.name;
     }
     this.#attemptOver(pending, result);
   }
@@ -608,7 +616,7 @@ export class Call<T> implements CallHandle {
       events.emit('attempt', {
         ...record,
         service: this.#env.config.service,
-        correlationId: this.#context.correlationId,
+        correlationId: this.correlationId(),
       });
     }
   }
@@ -622,7 +630,7 @@ export class Call<T> implements CallHandle {
     const { events, config } = this.#env;
     const base = {
       service: config.service,
-      correlationId: this.#context.correlationId,
+      correlationId: this.correlationId(),
       fromRegion: failure.region.name,
       toRegion: next.name,
       reason: failure.verdict.reason,
@@ -637,7 +645,7 @@ export class Call<T> implements CallHandle {
     if (events.wants('failover')) {
       events.emit('failover', {
         service: config.service,
-        correlationId: this.#context.correlationId,
+        correlationId: this.correlationId(),
         ...event,
       });
     }
@@ -649,7 +657,7 @@ export class Call<T> implements CallHandle {
     if (events.wants('budgetExhausted')) {
       events.emit('budgetExhausted', {
         service: config.service,
-        correlationId: this.#context.correlationId,
+        correlationId: this.correlationId(),
         region,
       });
     }
@@ -677,7 +685,7 @@ export class Call<T> implements CallHandle {
     if (!wantsEvent) return;
     events.emit('call', {
       service: config.service,
-      correlationId: this.#context.correlationId,
+      correlationId: this.correlationId(),
       outcome: failed ? 'failure' : 'success',
       servedBy: this.#servedBy,
       attempts,
@@ -691,9 +699,6 @@ export class Call<T> implements CallHandle {
   // Read by PendingAttempt.
   get callDeadline(): number {
     return this.#deadline;
-  }
-  get context(): RegionContext {
-    return this.#context;
   }
   get priority(): Priority {
     return this.#priority;
@@ -714,8 +719,14 @@ export class Call<T> implements CallHandle {
   get idempotent(): boolean {
     return this.#resendable;
   }
+  /**
+   * The context's ID; a call made outside any context draws its own, only if something reads
+   * it (most such calls send it, but generating one costs more than the rest of the call).
+   */
   correlationId(): string {
-    return this.#context.correlationId;
+    if (this.#context) return this.#context.correlationId;
+    this.#ownCorrelationId ??= newCorrelationId();
+    return this.#ownCorrelationId;
   }
 }
 
@@ -770,9 +781,6 @@ function isRegionFault(verdict: Verdict): boolean {
     : verdict.kind === 'fatal' && verdict.regionFault === true;
 }
 
-/** Where a retry's outcome goes: the result that ends the call, or an Error that does not. */
-type RetryDone<T> = (outcome: AttemptResult<T> | Error) => void;
-
 const noop = () => {};
 
 /**
@@ -794,8 +802,6 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
   readonly attemptDeadline: number;
   readonly startedAt: number;
   readonly breakerBefore: BreakerState;
-  /** Present for a retry (attempt 2 and later): p-retry waits for its outcome. */
-  readonly retryDone: RetryDone<T> | undefined;
   watchIndex = -1;
   /** Set while an OpenTelemetry SDK records the call. */
   trace: AttemptTrace | undefined;
@@ -812,13 +818,7 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
   #counted: Promise<unknown> | undefined;
 
   /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
-  constructor(
-    call: Call<T>,
-    target: RegionState,
-    number: number,
-    now: number,
-    retryDone: RetryDone<T> | undefined,
-  ) {
+  constructor(call: Call<T>, target: RegionState, number: number, now: number) {
     this.#call = call;
     this.target = target;
     this.region = target.name;
@@ -826,7 +826,6 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
     this.startedAt = now;
     this.attemptDeadline = call.attemptDeadline(number, now);
     this.breakerBefore = target.breakerState;
-    this.retryDone = retryDone;
   }
 
   // --- Attempt, as the transport sees it ------------------------------------------------------
@@ -838,7 +837,7 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
     return this.#call.callDeadline;
   }
   get correlationId(): string {
-    return this.#call.context.correlationId;
+    return this.#call.correlationId();
   }
   get priority(): Priority {
     return this.#call.priority;

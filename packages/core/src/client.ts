@@ -9,7 +9,7 @@ import {
 } from './call.js';
 import { defaultClassifier } from './classify.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
-import { currentContext, detachedContext } from './context.js';
+import { currentContext } from './context.js';
 import { DeadlineWatch } from './deadline-watch.js';
 import { ClientClosedError } from './errors.js';
 import {
@@ -152,8 +152,7 @@ export class RegionalClient<TDefault = unknown> {
     }
     const classify =
       options.classify ?? (exchange.classify ? undefined : (this.#classify as Classifier<T>));
-    const context = currentContext() ?? detachedContext(options.priority);
-    const call = new Call(this.#env, exchange, classify, options, context);
+    const call = new Call(this.#env, exchange, classify, options, currentContext());
     call.start();
     return call;
   }

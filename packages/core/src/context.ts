@@ -104,28 +104,3 @@ export function runInContext<R>(init: ContextInit | RegionContext, fn: () => R):
 export function currentContext(): RegionContext | undefined {
   return storage.getStore();
 }
-
-/**
- * The context of a call made outside any request context. Nothing runs inside it (no
- * AsyncLocalStorage hop), and its ID is generated only if something reads it: most such calls
- * never need one, and generating and entering a context costs more than the rest of the call.
- */
-class DetachedContext implements RegionContext {
-  readonly priority: Priority;
-  readonly deadline = undefined;
-  servedBy: string | undefined = undefined;
-  #correlationId: string | undefined;
-
-  constructor(priority: Priority) {
-    this.priority = priority;
-  }
-
-  get correlationId(): string {
-    this.#correlationId ??= newCorrelationId();
-    return this.#correlationId;
-  }
-}
-
-export function detachedContext(priority: Priority | undefined): RegionContext {
-  return new DetachedContext(isPriority(priority) ? priority : 'default');
-}

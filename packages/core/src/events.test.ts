@@ -67,4 +67,12 @@ describe('events', () => {
     expect(listener).toHaveBeenCalledTimes(1);
     client.close();
   });
+
+  it('names the events there are when asked for one that is not', () => {
+    const { client } = fakeRegions({});
+    expect(() => client.on('atempt' as 'attempt', () => {})).toThrow(
+      /no "atempt" event; use one of attempt, retry, failover/,
+    );
+    client.close();
+  });
 });

@@ -6,8 +6,24 @@ export const BINS_PER_DOUBLING = 8;
 /** Enough bins for 2^18 ms (~4.4 minutes); slower attempts land in the last bin. */
 export const BIN_COUNT = 18 * BINS_PER_DOUBLING + 1;
 
+/** Whole-millisecond latencies below this are binned from a table. */
+const TABLE_LIMIT_MS = 1024;
+
+/**
+ * Every attempt's latency is binned, and attempt latencies are `Date.now()` differences (whole
+ * milliseconds, mostly small): a table lookup instead of a logarithm per attempt.
+ */
+const SMALL_BINS = Uint8Array.from({ length: TABLE_LIMIT_MS }, (_, ms) => computeBin(ms));
+
 /** Bin 0 holds everything under 1 ms. */
 export function binOf(latencyMs: number): number {
+  if (latencyMs >= 0 && latencyMs < TABLE_LIMIT_MS && Number.isInteger(latencyMs)) {
+    return SMALL_BINS[latencyMs] as number;
+  }
+  return computeBin(latencyMs);
+}
+
+function computeBin(latencyMs: number): number {
   if (!(latencyMs >= 1)) return 0;
   const bin = Math.floor(Math.log2(latencyMs) * BINS_PER_DOUBLING) + 1;
   return bin < BIN_COUNT ? bin : BIN_COUNT - 1;

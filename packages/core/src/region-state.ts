@@ -159,8 +159,7 @@ export class RegionState {
    */
   countClosedAttempt(fault: boolean): void {
     if (!fault) {
-      this.#counts.increment('fires');
-      this.#counts.increment('successes');
+      this.#counts.countCall(false);
       return;
     }
     if (this.#breakerState === 'closed' || this.#shutDown) {
@@ -169,8 +168,7 @@ export class RegionState {
       return;
     }
     // Not through fire(): open or half-open, opossum would refuse it (or take it as the probe).
-    this.#counts.increment('fires');
-    this.#counts.increment('failures');
+    this.#counts.countCall(true);
     if (this.#breakerState === 'halfOpen') this.breaker.open();
   }
 
