@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallHandle, promiseExchange, type Settle } from './call.js';
-import { createRegionalClient } from './client.js';
+import { createRegionalClient, type ExecuteOptions } from './client.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
 import type { AttemptEvent, CallEvent, RetryEvent } from './events.js';
 import { fakeRegions, hang, ok, refused, reset, settle, THREE_REGIONS } from './test-helpers.js';
@@ -361,17 +361,21 @@ describe('client lifecycle and stalls', () => {
 
   it('ends a call that was in flight when the client closed with ClientClosedError', async () => {
     const { client } = fakeRegions({});
+    const calls: CallEvent[] = [];
+    client.on('call', (event) => calls.push(event));
     const result = settle(
       client.execute(
         async () => {
           client.close();
-          return reset();
+          return refused(); // retried at once elsewhere, where the closed breaker refuses it
         },
         { idempotent: true },
       ),
     );
     await vi.advanceTimersByTimeAsync(100);
     expect((await result).error).toBeInstanceOf(ClientClosedError);
+    // The retry was announced as a failover, but it never ran: the call did not move.
+    expect(calls[0]).toMatchObject({ attempts: 1, failedOver: false });
   });
 
   it('close() ends a call waiting to retry at once, with ClientClosedError', async () => {
@@ -457,6 +461,58 @@ describe('start (callback style)', () => {
     await expect(done.promise).resolves.toBe('served by us-west');
     expect(regions).toEqual(['us-east', 'us-west']);
     expect(told).toBe(1);
+    client.close();
+  });
+
+  it("classifies with options.classify, else the exchange's classify, else the client's", () => {
+    const used: string[] = [];
+    const client = createRegionalClient<string>(THREE_REGIONS, {
+      classify: () => {
+        used.push('client');
+        return { kind: 'success' };
+      },
+    });
+    const run = (exchangeClassifies: boolean, options: ExecuteOptions<string>) =>
+      client.start(
+        {
+          send: (_attempt, outcome) => outcome.resolve('ok'),
+          ...(exchangeClassifies && {
+            classify: () => {
+              used.push('exchange');
+              return { kind: 'success' } as const;
+            },
+          }),
+          resolve: () => {},
+          reject: () => {},
+        },
+        options,
+      );
+    const byOptions = () => {
+      used.push('options');
+      return { kind: 'success' } as const;
+    };
+    run(true, { idempotent: true, classify: byOptions });
+    run(true, { idempotent: true });
+    run(false, { idempotent: true });
+    expect(used).toEqual(['options', 'exchange', 'client']);
+    client.close();
+  });
+
+  it('hands the transport an attempt whose own fields are its public data only', () => {
+    const client = createRegionalClient<string>(THREE_REGIONS);
+    let logged = '';
+    client.start(
+      {
+        send: (attempt, outcome) => {
+          logged = JSON.stringify(attempt);
+          outcome.resolve('ok');
+        },
+        resolve: () => {},
+        reject: () => {},
+      },
+      { idempotent: true },
+    );
+    expect(Object.keys(JSON.parse(logged))).toEqual(['region', 'number', 'attemptDeadline']);
     client.close();
   });
 });

@@ -91,7 +91,10 @@ export interface CallExchange<T> extends Settle<T> {
    * response head) lets the call decide in that same callback.
    */
   send(attempt: Attempt, outcome: Settle<T>): void;
-  /** The protocol's classifier; the client's is used when absent. */
+  /**
+   * The protocol's classifier. The call's `options.classify` overrides it; the client's
+   * classifier is used when neither is given.
+   */
   classify?(result: AttemptResult<T>, attempt: Attempt): Verdict;
 }
 
@@ -165,8 +168,9 @@ const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
  * code.
  *
  * Shaped for what comes next: an attempt is self-contained (a `PendingAttempt` that settles on
- * its own and reports to the call), so hedging can start a second one in parallel, and the target choice (`#nextRegion`)
- * is the one place home-region pinning or session stickiness would hook in.
+ * its own and reports to the call), so hedging can start a second one in parallel once
+ * `#attemptOver` routes outcomes per attempt rather than by number, and the target choice
+ * (`#nextRegion`) is the one place home-region pinning or session stickiness would hook in.
  */
 export class Call<T> implements CallHandle {
   readonly #env: CallEnvironment;
@@ -188,7 +192,12 @@ export class Call<T> implements CallHandle {
   #next: RegionState | undefined;
   /** Attempts that got an outcome (a breaker's refusal included). */
   #attempts = 0;
-  /** Regions whose attempt failed, in order; allocated by the first failure. */
+  /** Region of the latest attempt that got an outcome. */
+  #lastRegion: RegionState | undefined;
+  /**
+   * Regions whose attempt failed retriably (a breaker's refusal included), in order: the ones
+   * a retry avoids. Allocated by the first such failure.
+   */
   #tried: RegionState[] | undefined;
   #failures: AttemptRecord[] | undefined;
   #lastVerdict: Verdict['kind'] = 'success';
@@ -196,7 +205,7 @@ export class Call<T> implements CallHandle {
   #failoverReason: string | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
-  /** The call has ended: its result or error went to `done` (or is going there now). */
+  /** The call has ended: its result or error went to the exchange (or is going there now). */
   #over = false;
   /** `abort()` was called; the reason is in #abortReason. */
   #aborted = false;
@@ -439,6 +448,7 @@ export class Call<T> implements CallHandle {
       region.coolDown(finished + verdict.retryAfterMs);
     }
     this.#attempts++;
+    this.#lastRegion = region;
     this.#noteAttempt(region, pending.number, result, verdict, durationMs);
     if (verdict.kind === 'retriable') {
       if (this.#tried) this.#tried.push(region);
@@ -670,8 +680,10 @@ export class Call<T> implements CallHandle {
     const wantsEvent = events.wants('call');
     if (!wantsEvent && !this.#span) return;
     const attempts = this.#attempts;
-    // A failover is noted whenever an attempt leaves the region the last one failed in.
-    const failedOver = this.#failoverReason !== undefined;
+    // Attempts that got an outcome went to more than one region. (A failover is announced when
+    // the retry starts; if that attempt never ran — the client closed — the call did not move.)
+    const lastRegion = this.#lastRegion;
+    const failedOver = this.#tried?.some((region) => region !== lastRegion) === true;
     this.#span?.end({
       failed,
       servedBy: this.#servedBy,
@@ -796,16 +808,19 @@ const noop = () => {};
  * BreakerReport this attempt settles.
  */
 class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
-  readonly target: RegionState;
+  // Own enumerable fields are what a transport that logs or spreads its attempt sees: the
+  // attempt's public data only. What the call and the deadline watch need is private, read
+  // through accessors.
   readonly region: string;
   readonly number: number;
   readonly attemptDeadline: number;
-  readonly startedAt: number;
-  readonly breakerBefore: BreakerState;
-  watchIndex = -1;
   /** Set while an OpenTelemetry SDK records the call. */
   trace: AttemptTrace | undefined;
   readonly #call: Call<T>;
+  readonly #target: RegionState;
+  readonly #startedAt: number;
+  readonly #breakerBefore: BreakerState;
+  #watchIndex = -1;
   /** Listens for the caller's abort; only built when the call has a signal. */
   #onAbort: (() => void) | undefined;
   /** Aborts `signal`; both built only if the transport asks for the signal. */
@@ -820,12 +835,24 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
   /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
   constructor(call: Call<T>, target: RegionState, number: number, now: number) {
     this.#call = call;
-    this.target = target;
+    this.#target = target;
     this.region = target.name;
     this.number = number;
-    this.startedAt = now;
+    this.#startedAt = now;
     this.attemptDeadline = call.attemptDeadline(number, now);
-    this.breakerBefore = target.breakerState;
+    this.#breakerBefore = target.breakerState;
+  }
+
+  // --- Read by the call ---------------------------------------------------------------------
+
+  get target(): RegionState {
+    return this.#target;
+  }
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+  get breakerBefore(): BreakerState {
+    return this.#breakerBefore;
   }
 
   // --- Attempt, as the transport sees it ------------------------------------------------------
@@ -877,10 +904,16 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
   get deadline(): number {
     return this.attemptDeadline;
   }
+  get watchIndex(): number {
+    return this.#watchIndex;
+  }
+  set watchIndex(index: number) {
+    this.#watchIndex = index;
+  }
 
   expire(): void {
     const now = Date.now();
-    const error = new AttemptTimeoutError(this.region, now - this.startedAt);
+    const error = new AttemptTimeoutError(this.region, now - this.#startedAt);
     // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
     // so the response may be sitting unread in a socket. Not evidence against the region.
     if (now - this.attemptDeadline > CLIENT_STALL_MS) error.clientStalled = true;
@@ -900,8 +933,8 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
    */
   start(): void {
     // A closed breaker is not asked (see RegionState.countClosedAttempt): the attempt has no report.
-    if (!this.target.breakerClosed) {
-      const counted = this.target.breaker.fire(this);
+    if (!this.#target.breakerClosed) {
+      const counted = this.#target.breaker.fire(this);
       this.#counted = counted;
       if (!this.#report) {
         counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
@@ -949,7 +982,7 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
     if (!report) {
       // Started while the breaker was closed, without asking it (a refused attempt never
       // reaches here: it has no transport to settle).
-      this.target.countClosedAttempt(fault);
+      this.#target.countClosedAttempt(fault);
       return;
     }
     if (!fault) {

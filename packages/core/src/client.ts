@@ -27,7 +27,7 @@ import { failoverOrder } from './topology.js';
 import type { CallOptions, Classifier, RegionalClientOptions } from './types.js';
 
 export interface ExecuteOptions<T> extends CallOptions {
-  /** Overrides the client's classifier for this call. */
+  /** Overrides the client's classifier (and a `start` exchange's own) for this call. */
   readonly classify?: Classifier<T>;
 }
 
