@@ -126,13 +126,12 @@ export class RegionkitEvents {
     name: K,
     listener: Listener<RegionkitEventMap[K]>,
   ): Disposable & { dispose(): void } {
-    const known = Object.hasOwn(this.#audiences, name) ? this.#audiences[name] : undefined;
-    if (!known) {
+    if (!Object.hasOwn(this.#audiences, name)) {
       throw new TypeError(
         `regionkit has no "${String(name)}" event; use one of ${Object.keys(this.#audiences).join(', ')}`,
       );
     }
-    const { listeners } = known;
+    const { listeners } = this.#audiences[name];
     listeners.add(listener as Listener<never>);
     const dispose = () => {
       listeners.delete(listener as Listener<never>);

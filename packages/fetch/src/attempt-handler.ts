@@ -7,7 +7,7 @@ type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Headers of a response not received yet, or trailers of one without: never written to. */
-const NO_HEADERS: Headers = Object.freeze({});
+const EMPTY_HEADERS: Headers = Object.freeze({});
 
 /** Where the attempt's response goes once (and if) the call picks it. */
 export interface ResponseSink {
@@ -46,7 +46,7 @@ class DrainLimitError extends Error {
  */
 export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead {
   statusCode = 0;
-  headers: Headers = NO_HEADERS;
+  headers: Headers = EMPTY_HEADERS;
   statusMessage: string | undefined;
   rawHeaders: unknown = null;
   rawTrailers: unknown = null;
@@ -59,7 +59,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   #bufferedBytes = 0;
   #replayed = 0;
   #ended = false;
-  #trailers: Headers = NO_HEADERS;
+  #trailers: Headers = EMPTY_HEADERS;
   #error: Error | undefined;
   #drainedBytes = 0;
   #sink: ResponseSink | undefined;
