@@ -30,6 +30,11 @@ export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
+/** The monotonic clock in µs, as the V8 CPU profiler stamps its samples. */
+function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 export interface LoadSubject {
   readonly name: string;
   call(): Promise<unknown>;
@@ -42,6 +47,8 @@ export interface SideBySidePlan {
   /** Calls per subject and round, by concurrency. */
   readonly calls: Readonly<Record<number, number>>;
   readonly rounds: number;
+  /** Told each measured window: subject, start and end (µs, the V8 profiler's clock). */
+  readonly onWindow?: (name: string, startUs: number, endUs: number) => void;
 }
 
 /**
@@ -72,7 +79,9 @@ export async function measureSideBySide(
       const shift = round % subjects.length;
       for (const s of [...subjects.slice(shift), ...subjects.slice(0, shift)]) {
         collectGarbage();
+        const startUs = monotonicMicros();
         const result = await load(() => s.call(), concurrency, total);
+        plan.onWindow?.(s.name, startUs, monotonicMicros());
         elapsed.set(s.name, (elapsed.get(s.name) ?? 0) + result.elapsedMs);
         samples.get(s.name)?.push(result.latencies);
       }
