@@ -1,30 +1,42 @@
 /**
- * `pnpm bench:profile [--rounds N] [--top K]`: where each http-suite subject's client CPU goes,
- * by layer (regionkit core, regionkit fetch, opossum, OpenTelemetry API, undici, Node.js, native
- * code, GC), measured the way `pnpm bench --suite http` measures throughput: every subject in
- * one process, interleaved rounds at concurrency 64, a full GC before each round.
+ * `pnpm bench:profile [--rounds N] [--top K]`: where each http-suite subject's main-thread time
+ * goes, by layer (regionkit core, regionkit fetch, opossum, OpenTelemetry API, undici, Node.js,
+ * native code, GC), measured the way `pnpm bench --suite http` measures throughput at c=64:
+ * every subject in one process, interleaved rounds, a full GC before each round.
  *
- * The V8 CPU profiler samples the whole run; each sample is charged to the subject whose round
- * was running. Instruction counts (`pnpm bench:instructions`) see one subject alone, fully
- * optimised; this sees the subjects as the throughput suite runs them, JIT tiers and all.
- * Samples are statistical: compare layers within one run, not figures between runs.
+ * The V8 CPU profiler samples the main thread through the whole run; each sample is charged to
+ * the subject whose round was running. Instruction counts (`pnpm bench:instructions`) see one
+ * subject alone, fully optimised; this sees the subjects as the throughput suite runs them, JIT
+ * tiers and all. The profiler's own cost stretches JavaScript-heavy code more than native code,
+ * and samples are statistical: compare layers and subjects within one run, not between runs.
  */
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { measureSideBySide } from './load.js';
-import { startServer, subjects } from './suites/http.js';
+import { REQUESTS, ROUNDS, startServer, subjects, WARMUP } from './suites/http.js';
 
-const CALLS = 6_000;
-const WARMUP = 5_000;
-/** µs between samples: fine enough for ~100 samples per 1,000 requests. */
+const CONCURRENCY = 64;
+const CALLS = REQUESTS[CONCURRENCY];
+/** µs between samples: several samples per request at the suite's rates. */
 const SAMPLING_INTERVAL_US = 200;
+/**
+ * Longest time one sample stands for. The profiler sometimes samples late (a long native call,
+ * a GC); a sample's share is the time until the next one, capped so that a late sample at the
+ * end of a round cannot claim the forced GC that follows it.
+ */
+const MAX_SAMPLE_US = 2 * SAMPLING_INTERVAL_US;
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: String(ROUNDS) },
     top: { type: 'string', default: '15' },
   },
 });
+
+if (!(globalThis as { gc?: unknown }).gc) {
+  console.error('run through `pnpm bench:profile` (it needs --expose-gc, as the suite does)');
+  process.exit(2);
+}
 
 interface CallFrame {
   readonly functionName: string;
@@ -37,93 +49,89 @@ interface Profile {
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
-
-/** Layers in the order the table shows them; the first matching test wins. */
-const LAYERS: ReadonlyArray<readonly [string, (frame: CallFrame) => boolean]> = [
-  ['regionkit core', (f) => f.url.includes('/packages/core/')],
-  ['regionkit fetch', (f) => f.url.includes('/packages/fetch/')],
-  ['opossum', (f) => f.url.includes('/opossum/')],
-  ['otel api', (f) => f.url.includes('/@opentelemetry/')],
-  ['undici', (f) => f.url.includes('/undici/')],
-  ['node', (f) => f.url.startsWith('node:')],
-  ['gc', (f) => f.functionName === '(garbage collector)'],
-  // C++ reached from JavaScript (socket writes, string decoding, the wasm HTTP parser) and V8.
-  ['native', (f) => f.url === '' || f.url.startsWith('wasm')],
-  ['harness', () => true],
-];
-
-const windows: Array<{ name: string; startUs: number; endUs: number }> = [];
-const session = new Session();
-session.connect();
-const { origin, child } = await startServer();
-const list = subjects(origin);
-let profile: Profile;
-try {
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
-  await session.post('Profiler.start');
-  await measureSideBySide(list, {
-    suite: 'http',
-    warmup: WARMUP,
-    calls: { 64: CALLS },
-    rounds: Number(values.rounds),
-    onWindow: (name, startUs, endUs) => windows.push({ name, startUs, endUs }),
-  });
-  ({ profile } = (await session.post('Profiler.stop')) as { profile: Profile });
-} finally {
-  for (const s of list) await s.close();
-  child.stdin?.end();
-  child.kill();
-  session.disconnect();
+interface Window {
+  readonly name: string;
+  readonly startUs: number;
+  readonly endUs: number;
 }
 
-const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-/** µs of sampled CPU per subject, by layer and by function. */
+const LAYER_NAMES = [
+  'regionkit core',
+  'regionkit fetch',
+  'opossum',
+  'otel api',
+  'undici',
+  'other packages',
+  'node',
+  'gc',
+  'native',
+  'harness',
+] as const;
+type Layer = (typeof LAYER_NAMES)[number];
+
+/** A package's code is its package's, wherever the package manager put it. */
+function layerOf(frame: CallFrame): Layer {
+  const { url, functionName } = frame;
+  const installed = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(url)?.[1];
+  if (installed === 'opossum') return 'opossum';
+  if (installed?.startsWith('@opentelemetry/')) return 'otel api';
+  if (installed === 'undici') return 'undici';
+  if (installed === '@regionkit/core' || url.includes('/packages/core/')) return 'regionkit core';
+  if (installed === '@regionkit/fetch' || url.includes('/packages/fetch/')) {
+    return 'regionkit fetch';
+  }
+  if (installed) return 'other packages'; // p-retry (retries only), tsx
+  if (url.startsWith('node:')) return 'node';
+  if (functionName === '(garbage collector)') return 'gc';
+  // C++ reached from JavaScript (socket writes, string decoding), the wasm HTTP parser, and
+  // V8 itself outside any JavaScript function ('(program)').
+  if (url === '' || url.startsWith('wasm')) return 'native';
+  return 'harness';
+}
+
+const windows: Window[] = [];
+const profile = await profileSuite();
+
+/** µs of sampled main-thread time per subject, by layer and by regionkit function. */
 const byLayer = new Map<string, Map<string, number>>();
 const byFunction = new Map<string, Map<string, number>>();
 const requests = new Map<string, number>();
 for (const w of windows) requests.set(w.name, (requests.get(w.name) ?? 0) + CALLS);
 
-let at = profile.startTime;
-let current = 0; // windows are in time order, so the sample's window only moves forward
-for (let i = 0; i < profile.samples.length; i++) {
-  at += profile.timeDeltas[i] ?? 0;
-  while (current < windows.length && (windows[current]?.endUs ?? 0) < at) current++;
+const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+const stamps = sampleTimes(profile);
+let current = 0; // rounds ran one after another, so windows and samples share one time order
+for (let i = 0; i < stamps.length; i++) {
+  const { at, node } = stamps[i] as { at: number; node: number };
+  while (current < windows.length && (windows[current] as Window).endUs <= at) current++;
   const window = windows[current];
   if (!window || at < window.startUs) continue; // between rounds: GC, warm-up, set-up
-  const frame = frames.get(profile.samples[i] as number) as CallFrame;
+  const frame = frames.get(node) as CallFrame;
   if (frame.functionName === '(idle)') continue;
-  const delta = profile.timeDeltas[i + 1] ?? SAMPLING_INTERVAL_US;
-  const layer = LAYERS.find(([, test]) => test(frame))?.[0] as string;
-  add(byLayer, window.name, layer, delta);
+  const next = stamps[i + 1]?.at ?? window.endUs;
+  const us = Math.max(0, Math.min(next, window.endUs, at + MAX_SAMPLE_US) - at);
+  const layer = layerOf(frame);
+  add(byLayer, window.name, layer, us);
   if (layer.startsWith('regionkit')) {
     const where = `${frame.url.replace(/^.*\/packages\//, '')}:${frame.lineNumber + 1}`;
-    add(byFunction, window.name, `${frame.functionName || '(anonymous)'} ${where}`, delta);
+    add(byFunction, window.name, `${frame.functionName || '(anonymous)'} ${where}`, us);
   }
-}
-
-function add(table: Map<string, Map<string, number>>, row: string, key: string, us: number) {
-  let cells = table.get(row);
-  if (!cells) {
-    cells = new Map();
-    table.set(row, cells);
-  }
-  cells.set(key, (cells.get(key) ?? 0) + us);
 }
 
 /** µs per request, from µs summed over all of a subject's requests. */
 const perRequest = (subject: string, us: number) => us / (requests.get(subject) ?? 1);
 
 console.log(
-  `\nclient CPU, µs per request by layer (sampled; c=64, ${values.rounds} interleaved rounds of ${CALLS}, full GC before each)`,
+  `\nmain-thread time, µs per request by layer (sampled under the profiler; c=${CONCURRENCY}, ` +
+    `${values.rounds} interleaved rounds of ${CALLS}, full GC before each)`,
 );
 console.table(
-  list.map((s) => {
-    const cells = byLayer.get(s.name) ?? new Map<string, number>();
-    const row: Record<string, string> = { subject: s.name };
+  [...byLayer.keys()].map((subject) => {
+    const cells = byLayer.get(subject) as Map<string, number>;
+    const row: Record<string, string> = { subject };
     let total = 0;
-    for (const [layer] of LAYERS) {
-      const us = perRequest(s.name, cells.get(layer) ?? 0);
+    for (const layer of LAYER_NAMES) {
+      const us = perRequest(subject, cells.get(layer) ?? 0);
       total += us;
       row[layer] = us.toFixed(1);
     }
@@ -138,4 +146,57 @@ for (const subject of ['regionkit-request', 'regionkit-fetch']) {
   for (const [name, us] of cells.sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) {
     console.log(`${perRequest(subject, us).toFixed(2).padStart(7)}  ${name}`);
   }
+}
+
+/** Runs the suite's c=64 measurement under the profiler, recording each round's window. */
+async function profileSuite(): Promise<Profile> {
+  const session = new Session();
+  session.connect();
+  try {
+    const { origin, child } = await startServer();
+    try {
+      const list = subjects(origin);
+      try {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
+        await session.post('Profiler.start');
+        await measureSideBySide(list, {
+          suite: 'http',
+          warmup: WARMUP,
+          calls: { [CONCURRENCY]: CALLS },
+          rounds: Number(values.rounds),
+          onWindow: (name, startUs, endUs) => windows.push({ name, startUs, endUs }),
+        });
+        const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+        return profile;
+      } finally {
+        await Promise.allSettled(list.map((s) => s.close()));
+      }
+    } finally {
+      child.stdin?.end();
+      child.kill();
+    }
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** Each sample's time (µs, the profiler's clock) and node, in time order. */
+function sampleTimes(p: Profile): Array<{ at: number; node: number }> {
+  let at = p.startTime;
+  const stamps = p.samples.map((node, i) => {
+    at += p.timeDeltas[i] ?? 0;
+    return { at, node };
+  });
+  // V8 can record a sample slightly out of order (a negative delta).
+  return stamps.sort((a, b) => a.at - b.at);
+}
+
+function add(table: Map<string, Map<string, number>>, row: string, key: string, us: number) {
+  let cells = table.get(row);
+  if (!cells) {
+    cells = new Map();
+    table.set(row, cells);
+  }
+  cells.set(key, (cells.get(key) ?? 0) + us);
 }

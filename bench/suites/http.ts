@@ -20,10 +20,11 @@ import { measureSideBySide } from '../load.js';
 import type { BenchRow, BenchSuite } from '../row.js';
 
 const CONCURRENCIES = [1, 64] as const;
+// Exported for `pnpm bench:profile`, which measures c=64 the same way.
 /** Requests per subject per round: bounded, about a second each on a 2-core machine. */
-const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 1_000, 64: 6_000 };
-const WARMUP = 5_000;
-const ROUNDS = 8;
+export const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 1_000, 64: 6_000 };
+export const WARMUP = 5_000;
+export const ROUNDS = 8;
 
 const SERVER = `
 const http = require('node:http');
