@@ -13,7 +13,7 @@
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { measureSideBySide } from './load.js';
-import { REQUESTS, ROUNDS, startServer, subjects, WARMUP } from './suites/http.js';
+import { REQUESTS, ROUNDS, WARMUP, withSubjects } from './suites/http.js';
 
 const CONCURRENCY = 64;
 const CALLS = REQUESTS[CONCURRENCY];
@@ -153,29 +153,20 @@ async function profileSuite(): Promise<Profile> {
   const session = new Session();
   session.connect();
   try {
-    const { origin, child } = await startServer();
-    try {
-      const list = subjects(origin);
-      try {
-        await session.post('Profiler.enable');
-        await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
-        await session.post('Profiler.start');
-        await measureSideBySide(list, {
-          suite: 'http',
-          warmup: WARMUP,
-          calls: { [CONCURRENCY]: CALLS },
-          rounds: Number(values.rounds),
-          onWindow: (name, startUs, endUs) => windows.push({ name, startUs, endUs }),
-        });
-        const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
-        return profile;
-      } finally {
-        await Promise.allSettled(list.map((s) => s.close()));
-      }
-    } finally {
-      child.stdin?.end();
-      child.kill();
-    }
+    return await withSubjects(async (list) => {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
+      await session.post('Profiler.start');
+      await measureSideBySide(list, {
+        suite: 'http',
+        warmup: WARMUP,
+        calls: { [CONCURRENCY]: CALLS },
+        rounds: Number(values.rounds),
+        onWindow: (name, startUs, endUs) => windows.push({ name, startUs, endUs }),
+      });
+      const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
+      return profile;
+    });
   } finally {
     session.disconnect();
   }

@@ -17,10 +17,10 @@ import { createInterface } from 'node:readline';
 import { createRegionalFetch, regionalDispatcher } from '@regionkit/fetch';
 import { Agent, type Dispatcher, fetch, request } from 'undici';
 import { measureSideBySide } from '../load.js';
-import type { BenchRow, BenchSuite } from '../row.js';
+import type { BenchSuite } from '../row.js';
 
 const CONCURRENCIES = [1, 64] as const;
-// Exported for `pnpm bench:profile`, which measures c=64 the same way.
+// REQUESTS, WARMUP, ROUNDS: exported for `pnpm bench:profile`, which measures c=64 the same way.
 /** Requests per subject per round: bounded, about a second each on a 2-core machine. */
 export const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 1_000, 64: 6_000 };
 export const WARMUP = 5_000;
@@ -47,6 +47,22 @@ export async function startServer(): Promise<{ origin: string; child: ChildProce
 }
 
 type Subject = { name: string; call: () => Promise<unknown>; close: () => Promise<unknown> };
+
+/** Starts the server and the subjects, runs `use`, then closes the subjects and the server. */
+export async function withSubjects<T>(use: (list: Subject[]) => Promise<T>): Promise<T> {
+  const { origin, child } = await startServer();
+  try {
+    const list = subjects(origin);
+    try {
+      return await use(list);
+    } finally {
+      await Promise.allSettled(list.map((s) => s.close()));
+    }
+  } finally {
+    child.stdin?.end();
+    child.kill();
+  }
+}
 
 /** The suite's subjects against `origin`; also what `pnpm bench:instructions` counts. */
 export function subjects(origin: string): Subject[] {
@@ -149,21 +165,9 @@ class ForwardingHandler implements Dispatcher.DispatchHandler {
 export const httpSuite: BenchSuite = {
   description: `loopback GET, one local server; ${ROUNDS} interleaved rounds per subject (${REQUESTS[1]} requests at c=1, ${REQUESTS[64]} at c=64)`,
   async run() {
-    const { origin, child } = await startServer();
-    const list = subjects(origin);
-    let rows: BenchRow[];
-    try {
-      rows = await measureSideBySide(list, {
-        suite: 'http',
-        warmup: WARMUP,
-        calls: REQUESTS,
-        rounds: ROUNDS,
-      });
-    } finally {
-      for (const s of list) await s.close();
-      child.stdin?.end();
-      child.kill();
-    }
+    const rows = await withSubjects((list) =>
+      measureSideBySide(list, { suite: 'http', warmup: WARMUP, calls: REQUESTS, rounds: ROUNDS }),
+    );
     const rate = (name: string) =>
       rows.find((r) => r.name === name && r.concurrency === 64)?.reqPerSec as number;
     console.log(
