@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallHandle, promiseExchange, type Settle } from './call.js';
 import { createRegionalClient, type ExecuteOptions } from './client.js';
+import { runInContext } from './context.js';
 import { AttemptsFailedError, ClientClosedError, DeadlineExceededError } from './errors.js';
 import type { AttemptEvent, CallEvent, RetryEvent } from './events.js';
 import { fakeRegions, hang, ok, refused, reset, settle, THREE_REGIONS } from './test-helpers.js';
@@ -311,6 +312,33 @@ describe('attempt loop', () => {
     expect((error as Error).message).toBe('user went away');
     expect(attempts).toEqual(['us-east']);
     expect(client.status().regions[0]?.errorRate).toBe(0);
+    client.close();
+  });
+
+  it("stops when the context's signal aborts (the inbound client left), without blaming the region", async () => {
+    const { call, attempts, client } = fakeRegions({ 'us-east': hang }, quiet);
+    const inbound = new AbortController();
+    const own = new AbortController();
+    const calls: CallEvent[] = [];
+    client.on('call', (event) => calls.push(event));
+    // One call with only the context's signal, one with its own as well: either stops it.
+    const [alone, both] = runInContext({ signal: inbound.signal }, () => [
+      settle(call({ idempotent: true })),
+      settle(call({ idempotent: true, signal: own.signal })),
+    ]);
+    await vi.advanceTimersByTimeAsync(10);
+    const reason = new Error('client left');
+    inbound.abort(reason);
+    expect((await alone).error).toBe(reason);
+    expect((await both).error).toBe(reason);
+    expect(own.signal.aborted).toBe(false);
+    expect(attempts).toEqual(['us-east', 'us-east']); // abandoned, never retried elsewhere
+    expect(calls.map((c) => c.stoppedBecause)).toEqual(['aborted', 'aborted']);
+    expect(client.status().regions[0]?.errorRate).toBe(0);
+    // A call made in the context after it was cancelled is never sent.
+    const late = await runInContext({ signal: inbound.signal }, () => settle(call()));
+    expect(late.error).toBe(reason);
+    expect(attempts).toHaveLength(2);
     client.close();
   });
 

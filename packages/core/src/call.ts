@@ -181,6 +181,8 @@ export class Call<T> implements CallHandle {
   readonly #options: CallOptions;
   /** The request context this call was made in; undefined outside any. */
   readonly #context: RegionContext | undefined;
+  /** Aborts the call: the caller's `options.signal`, the context's, or both. */
+  readonly #signal: AbortSignal | undefined;
   /** The ID of a call made outside any context, drawn when first read. */
   #ownCorrelationId: string | undefined;
   readonly #startedAt: number;
@@ -229,6 +231,7 @@ export class Call<T> implements CallHandle {
     this.#classify = classify;
     this.#options = options;
     this.#context = context;
+    this.#signal = eitherSignal(options.signal, context?.signal);
     this.#startedAt = Date.now();
     const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);
     const inherited = context?.deadline;
@@ -243,7 +246,8 @@ export class Call<T> implements CallHandle {
   start(): void {
     const { config, budget } = this.#env;
     this.#span = this.#env.tracing.start(this);
-    const { deadlineMs, signal } = this.#options;
+    const { deadlineMs } = this.#options;
+    const signal = this.#signal;
     if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs))) {
       this.#finish(true, undefined, undefined);
       this.#exchange.reject(
@@ -307,7 +311,7 @@ export class Call<T> implements CallHandle {
     return pRetry((n) => this.#attempt(this.#next as RegionState, n + 1), {
       retries: maxAttempts - 2,
       minTimeout: 0, // the delay is ours (full jitter, Retry-After), taken in #beforeRetry
-      signal: this.#options.signal,
+      signal: this.#signal,
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) =>
         this.#beforeRetry(error as RetriableAttempt<T>, attemptNumber + 1, retriesLeft),
     });
@@ -472,9 +476,9 @@ export class Call<T> implements CallHandle {
     this.#backoff?.abort(reason); // or the retry loop stops waiting and ends with it
   }
 
-  /** The caller gave up, through the call's signal or `abort()`. */
+  /** The caller gave up, through the call's or the context's signal, or `abort()`. */
   #callerGaveUp(): boolean {
-    return this.#aborted || this.#options.signal?.aborted === true;
+    return this.#aborted || this.#signal?.aborted === true;
   }
 
   /** The backoff wait before a retry; ends early (rejecting) if the caller gives up. */
@@ -483,7 +487,7 @@ export class Call<T> implements CallHandle {
     const backoff = new AbortController();
     this.#backoff = backoff;
     this.#env.backoffs.add(backoff);
-    const callerSignal = this.#options.signal;
+    const callerSignal = this.#signal;
     try {
       await sleep(
         delayMs,
@@ -718,6 +722,9 @@ export class Call<T> implements CallHandle {
   get options(): CallOptions {
     return this.#options;
   }
+  get signal(): AbortSignal | undefined {
+    return this.#signal;
+  }
   get watch(): DeadlineWatch {
     return this.#env.watch;
   }
@@ -760,6 +767,15 @@ function excuseClientStall<T>(result: AttemptResult<T>, verdict: Verdict): Verdi
   const error = result.error;
   if (!(error instanceof AttemptTimeoutError) || !error.clientStalled) return verdict;
   return { ...verdict, reason: 'client-stall', regionFault: false };
+}
+
+/** One signal that aborts when either does; no new signal when there is only one. */
+function eitherSignal(
+  own: AbortSignal | undefined,
+  inherited: AbortSignal | undefined,
+): AbortSignal | undefined {
+  if (!inherited || inherited === own) return own;
+  return own ? AbortSignal.any([own, inherited]) : inherited;
 }
 
 function isKey(idempotencyKey: string | undefined): boolean {
@@ -875,7 +891,7 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
   get signal(): AbortSignal {
     if (!this.#signal) {
       this.#controller = new AbortController();
-      const callerSignal = this.#call.options.signal;
+      const callerSignal = this.#call.signal;
       this.#signal = callerSignal
         ? AbortSignal.any([callerSignal, this.#controller.signal])
         : this.#controller.signal;
@@ -942,7 +958,7 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
       }
     }
     this.#call.watch.add(this);
-    const signal = this.#call.options.signal;
+    const signal = this.#call.signal;
     if (signal) {
       this.#onAbort = () => this.#settle({ ok: false, error: signal.reason });
       signal.addEventListener('abort', this.#onAbort, { once: true });
@@ -1004,7 +1020,7 @@ class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
     if (this.#settled) return;
     this.#settled = true;
     this.#call.watch.delete(this);
-    if (this.#onAbort) this.#call.options.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort) this.#call.signal?.removeEventListener('abort', this.#onAbort);
     this.#call.attemptSettled(this, result);
   }
 }

@@ -51,6 +51,13 @@ describe('correlation IDs', () => {
     expect(counters.every((n, i) => i === 0 || n === (counters[i - 1] as number) + 1)).toBe(true);
   });
 
+  it('keeps an AbortSignal, and rejects anything else naming the field', () => {
+    const { signal } = new AbortController();
+    expect(createContext({ signal }).signal).toBe(signal);
+    expect(createContext({}).signal).toBeUndefined();
+    expect(() => createContext({ signal: 'stop' as never })).toThrow(/context signal is string/);
+  });
+
   it('falls back to default priority and no deadline on garbage', () => {
     const context = createContext({ priority: 'urgent' as never, deadline: Number.NaN });
     expect(context.priority).toBe('default');

@@ -14,6 +14,11 @@ export interface RegionContext {
   readonly deadline: number | undefined;
   /** Region that served the latest outbound call made in this context. */
   servedBy: string | undefined;
+  /**
+   * Aborts when the work this context stands for is no longer wanted (the inbound request's
+   * client went away): every outbound call made inside stops as if its own `signal` aborted.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ContextInit {
@@ -21,6 +26,12 @@ export interface ContextInit {
   readonly correlationId?: unknown;
   readonly priority?: Priority;
   readonly deadline?: number;
+  /**
+   * Cancels every outbound call made inside the context: the attempt in flight is abandoned
+   * and no retry follows. Inbound adapters pass the inbound request's lifetime, so calls made
+   * for a caller who has gone stop instead of retrying and failing over until the deadline.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const storage = new AsyncLocalStorage<RegionContext>();
@@ -86,11 +97,20 @@ export function isPriority(value: unknown): value is Priority {
 }
 
 export function createContext(init: ContextInit = {}): RegionContext {
+  const { signal } = init;
+  // Unlike the other fields, the signal comes from code, not from a request: a wrong value is
+  // a bug to report, not input to replace.
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `context signal is ${typeof signal}; pass an AbortSignal (e.g. AbortController#signal), or leave it out`,
+    );
+  }
   return {
     correlationId: validCorrelationId(init.correlationId) ?? newCorrelationId(),
     priority: isPriority(init.priority) ? init.priority : 'default',
     deadline: Number.isFinite(init.deadline) ? init.deadline : undefined,
     servedBy: undefined,
+    signal,
   };
 }
 

@@ -14,6 +14,7 @@ export type RegionkitErrorCode =
   | 'ERR_REGIONKIT_NO_REGION'
   | 'ERR_REGIONKIT_ATTEMPT_TIMEOUT'
   | 'ERR_REGIONKIT_CLOSED'
+  | 'ERR_REGIONKIT_INBOUND_CANCELLED'
   // Raised by the HTTP adapter (@regionkit/fetch).
   | 'ERR_REGIONKIT_BODY_NOT_REPLAYABLE'
   | 'ERR_REGIONKIT_UNSUPPORTED_REQUEST';
@@ -159,5 +160,16 @@ export class ClientClosedError extends RegionkitError {
   constructor(service: string) {
     super('ERR_REGIONKIT_CLOSED', `${service}: the regional client was closed; create a new one`);
     this.name = 'ClientClosedError';
+  }
+}
+
+/**
+ * The abort reason inbound adapters give a request's context when its client goes away before
+ * the answer: outbound calls made for that request end with this error instead of running on.
+ */
+export class InboundCancelledError extends RegionkitError {
+  constructor(detail: string) {
+    super('ERR_REGIONKIT_INBOUND_CANCELLED', `${detail}; outbound calls made for it were stopped`);
+    this.name = 'InboundCancelledError';
   }
 }

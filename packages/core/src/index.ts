@@ -28,6 +28,7 @@ export {
   ClientClosedError,
   ConfigError,
   DeadlineExceededError,
+  InboundCancelledError,
   isRegionkitError,
   NoRegionAvailableError,
   RegionkitError,

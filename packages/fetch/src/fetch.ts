@@ -157,6 +157,7 @@ function withCallOptions<R>(
       correlationId: ambient ? ambient.correlationId : seedId,
       priority: options?.priority ?? ambient?.priority,
       deadline,
+      signal: ambient?.signal, // the inbound request going away still stops this call
     },
     fn,
   );
