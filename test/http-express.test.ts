@@ -4,9 +4,9 @@
  * saturation, and the health and status endpoints.
  */
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { currentContext, type Priority } from '@regionkit/core';
+import { type CallEvent, currentContext, type Priority } from '@regionkit/core';
 import {
   type RegionkitMiddleware,
   type RegionkitMiddlewareOptions,
@@ -16,7 +16,7 @@ import { createRegionalFetch } from '@regionkit/fetch';
 import express, { type Express } from 'express';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { regionsConfig, startRegions } from './http-fixtures.js';
+import { type RegionServer, regionsConfig, startRegions } from './http-fixtures.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -332,6 +332,68 @@ describe('inputs a caller controls', () => {
     await clientLeft;
     await new Promise((resolve) => setImmediate(resolve)); // regionkit ran after next()
     expect(middleware.load()?.inFlight).toBe(0);
+  });
+});
+
+describe('a client that goes away', () => {
+  /**
+   * An app whose /order handler calls the orders service, whose local region holds every request
+   * without answering until told; reports what the handler's outbound call ended with.
+   */
+  async function holdingOrders(options: Partial<RegionkitMiddlewareOptions>) {
+    const servers = await startRegions(['us-east', 'us-west']);
+    cleanups.push(() => Promise.all(servers.map((s) => s.kill())));
+    const arrived = Promise.withResolvers<ServerResponse>();
+    const east = servers[0] as RegionServer;
+    east.handler = (_req, res) => arrived.resolve(res); // answered only if the test does
+    const orders = createRegionalFetch({
+      service: 'orders',
+      localRegion: 'us-east',
+      regions: regionsConfig(servers),
+    });
+    cleanups.push(() => orders.close());
+    const calls: CallEvent[] = [];
+    orders.client.on('call', (event) => calls.push(event));
+    const outcome = Promise.withResolvers<{ body?: string; error?: unknown }>();
+    const handlerSawClose = Promise.withResolvers<void>();
+    const { url } = await startApp(options, (app) =>
+      app.get('/order', async (_req, res) => {
+        res.once('close', () => handlerSawClose.resolve());
+        try {
+          const order = await orders('/orders/1');
+          outcome.resolve({ body: await order.text() });
+        } catch (error) {
+          outcome.resolve({ error });
+        }
+      }),
+    );
+    const client = new AbortController();
+    const inbound = request(`${url}/order`, { dispatcher: agent, signal: client.signal });
+    inbound.catch(() => {}); // rejected by the abort below
+    const held = await arrived.promise;
+    client.abort();
+    await handlerSawClose.promise;
+    return { servers, orders, calls, outcome: outcome.promise, held };
+  }
+
+  it("stops the request's outbound calls: the attempt is abandoned, nothing retried, no region blamed", async () => {
+    const { servers, orders, calls, outcome, held } = await holdingOrders({});
+    const { error } = await outcome;
+    // undici's fetch reports a dispatcher's error as "fetch failed", with it as the cause.
+    expect((error as Error).cause).toMatchObject({ code: 'ERR_REGIONKIT_INBOUND_CANCELLED' });
+    if (!held.closed) await once(held, 'close'); // the orders server saw its request dropped
+    expect(servers[1]?.received).toHaveLength(0); // no failover for a caller who has gone
+    expect(calls).toEqual([expect.objectContaining({ stoppedBecause: 'aborted', attempts: 1 })]);
+    expect(orders.client.status().regions.map((r) => r.errorRate)).toEqual([0, 0]);
+  });
+
+  it('with abortOnClientClose: false the outbound call runs on to its answer', async () => {
+    const { servers, calls, outcome, held } = await holdingOrders({ abortOnClientClose: false });
+    expect(held.closed).toBe(false); // the client is gone, the outbound request still open
+    held.end('order 1');
+    expect(await outcome).toEqual({ body: 'order 1' });
+    expect(servers[1]?.received).toHaveLength(0);
+    expect(calls).toEqual([expect.objectContaining({ outcome: 'success', servedBy: 'us-east' })]);
   });
 });
 

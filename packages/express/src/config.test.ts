@@ -63,6 +63,12 @@ describe('middleware configuration', () => {
       /starting with "\/"/,
     ],
     ['ready not a function', { region: 'a', ready: true }, 'ready', /\(\) => boolean/],
+    [
+      'abortOnClientClose not a boolean',
+      { region: 'a', abortOnClientClose: 'yes' },
+      'abortOnClientClose',
+      /Pass true .* or false/,
+    ],
   ])('%s', (_case, options, field, message) => {
     const error = configError(options);
     expect(error.field).toBe(field);
@@ -72,6 +78,7 @@ describe('middleware configuration', () => {
   it('defaults are the documented ones', () => {
     const config = resolveMiddlewareConfig({ region: 'us-east' });
     expect(config).toMatchObject({
+      abortOnClientClose: true,
       correlationHeader: 'x-request-id',
       trustInboundCorrelationId: false,
       trustInboundPriority: false,

@@ -30,6 +30,7 @@ export interface ResolvedMiddlewareConfig {
   readonly healthPath: string | undefined;
   readonly statusPath: string | undefined;
   readonly ready: () => boolean;
+  readonly abortOnClientClose: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -81,6 +82,14 @@ export function resolveMiddlewareConfig(
       'Pass () => boolean, e.g. () => db.connected.',
     );
   }
+  const abortOnClientClose = options.abortOnClientClose ?? true;
+  if (typeof abortOnClientClose !== 'boolean') {
+    throw new ConfigError(
+      'abortOnClientClose',
+      `is ${JSON.stringify(abortOnClientClose)}`,
+      'Pass true (outbound calls stop when the client leaves) or false (they run on).',
+    );
+  }
   return {
     region: options.region,
     correlationHeader,
@@ -100,6 +109,7 @@ export function resolveMiddlewareConfig(
     healthPath: path(options.healthPath, EXPRESS_DEFAULTS.healthPath, 'healthPath'),
     statusPath: path(options.statusPath, EXPRESS_DEFAULTS.statusPath, 'statusPath'),
     ready,
+    abortOnClientClose,
   };
 }
 

@@ -1,4 +1,4 @@
-import { runInContext } from '@regionkit/core';
+import { InboundCancelledError, runInContext } from '@regionkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { resolveMiddlewareConfig } from './config.js';
 import { inboundCorrelationId } from './correlation.js';
@@ -93,11 +93,24 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
       );
       return;
     }
-    if (release) {
+    const clientGone = config.abortOnClientClose ? new AbortController() : undefined;
+    if (release || clientGone) {
+      const onClose = () => {
+        release?.();
+        // Closed before the handler ended the response: nobody will read the answer, so the
+        // outbound calls made for it stop instead of retrying until the deadline.
+        if (clientGone && !res.writableEnded) {
+          clientGone.abort(
+            new InboundCancelledError(
+              `${config.region}: the client of request ${correlationId} closed its connection before the response`,
+            ),
+          );
+        }
+      };
       // A client that left while earlier middleware ran has already had its 'close': waiting
       // for it would count this request as in flight forever.
-      if (res.closed) release();
-      else res.once('close', release);
+      if (res.closed) onClose();
+      else res.once('close', onClose);
     }
     // The caller's deadline can make this service give up sooner than its own, never later.
     const own = config.defaultDeadlineMs === undefined ? undefined : now + config.defaultDeadlineMs;
@@ -108,7 +121,9 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
           : Math.min(inbound.at, own)
         : own;
     req.regionkit = { region: config.region, correlationId, priority, deadline };
-    withInboundTrace(req.headers, () => runInContext({ correlationId, priority, deadline }, next));
+    withInboundTrace(req.headers, () =>
+      runInContext({ correlationId, priority, deadline, signal: clientGone?.signal }, next),
+    );
   };
 
   return Object.assign(middleware, {

@@ -81,6 +81,15 @@ export interface RegionkitMiddlewareOptions {
   readonly statusPath?: string | false;
   /** Readiness for the health endpoint, e.g. "database connected". @default always ready */
   readonly ready?: () => boolean;
+  /**
+   * When the client closes its connection before the handler ends the response, abort the
+   * request's context: outbound regional calls made for it still waiting for an answer are
+   * abandoned (their attempt aborted, not counted against the region) and none is retried; they
+   * reject with `InboundCancelledError` (`ERR_REGIONKIT_INBOUND_CANCELLED`). Turn it off if
+   * handlers must finish their outbound work even for a caller who has gone.
+   * @default true
+   */
+  readonly abortOnClientClose?: boolean;
 }
 
 /** What the middleware learned about a request; on `req.regionkit`. */
