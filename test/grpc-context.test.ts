@@ -1,6 +1,7 @@
+import { once } from 'node:events';
 import { connect } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { currentContext, runInContext, validCorrelationId } from '@regionkit/core';
+import { type CallEvent, currentContext, runInContext, validCorrelationId } from '@regionkit/core';
 import {
   createRegionalGrpcClient,
   regionkitClientInterceptor,
@@ -192,6 +193,61 @@ describe('@regionkit/grpc server context', () => {
     const outbound = regions.east.arrivals[0]?.deadline ?? Infinity;
     expect(outbound).toBeLessThanOrEqual(inbound + 25);
     expect(outbound).toBeGreaterThan(Date.now() + 1_000);
+  });
+
+  it("stops the handler's regional calls when its caller cancels, without failing over", async () => {
+    regions = await startRegions();
+    const held = Promise.withResolvers<grpc.ServerUnaryCall<unknown, unknown>>();
+    regions.east.handlers.CreateOrder = (call) => held.resolve(call); // never answers
+    const backend = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    const calls: CallEvent[] = [];
+    backend.client.on('call', (event) => calls.push(event));
+    const outcome = Promise.withResolvers<unknown>();
+    const frontend = new RegionServer('frontend');
+    frontend.handlers.SayHello = async (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+      try {
+        await backend.createOrder({ item: 'x' });
+        callback(null, {});
+      } catch (error) {
+        outcome.resolve(error);
+        callback(error as grpc.ServiceError);
+      }
+    };
+    await frontend.start({ interceptors: [regionkitServerInterceptor()] });
+    const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
+    cleanups.push(
+      () => frontend.kill(),
+      () => backend.close(),
+      () => client.close(),
+    );
+    const inbound = client.sayHello({ name: 'x' }, { deadline: Date.now() + 5_000 }, () => {});
+    const east = await held.promise;
+    const eastCancelled = once(east, 'cancelled');
+    inbound.cancel();
+
+    // A gRPC error the handler can pass on as is, with the reason as its cause.
+    const error = (await outcome.promise) as grpc.ServiceError & { cause?: unknown };
+    expect(error.code).toBe(grpc.status.CANCELLED);
+    expect(error.cause).toMatchObject({ code: 'ERR_REGIONKIT_INBOUND_CANCELLED' });
+    expect((error.cause as Error).message).toMatch(/\/regionkit\.testing\.Greeter\/SayHello: /);
+    await eastCancelled; // the held attempt was abandoned, not left running
+    expect(regions.west.count() + regions.eu.count()).toBe(0);
+    expect(calls).toEqual([expect.objectContaining({ stoppedBecause: 'aborted', attempts: 1 })]);
+    expect(backend.client.status().regions.map((r) => r.errorRate)).toEqual([0, 0, 0]);
+  });
+
+  it('a handler that answered is not cancelled by the end of its call', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });
+    let signal: AbortSignal | undefined;
+    const answer = frontend.handlers.SayHello as NonNullable<typeof frontend.handlers.SayHello>;
+    frontend.handlers.SayHello = (call, callback) => {
+      signal = currentContext()?.signal;
+      answer(call, callback);
+    };
+    await plainClient(frontend)(new grpc.Metadata());
+    await new Promise((resolve) => setImmediate(resolve)); // grpc-js's onCancel is on nextTick
+    expect(signal?.aborted).toBe(false);
   });
 
   it('replaces an unsafe correlation ID before the handler, its logs or its calls see it', async () => {

@@ -7,7 +7,7 @@ import {
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
-import { newCorrelationId, type RegionContext } from './context.js';
+import { callSignal, newCorrelationId, type RegionContext } from './context.js';
 import type { DeadlineWatch, Watched } from './deadline-watch.js';
 import {
   type AttemptRecord,
@@ -231,7 +231,7 @@ export class Call<T> implements CallHandle {
     this.#classify = classify;
     this.#options = options;
     this.#context = context;
-    this.#signal = eitherSignal(options.signal, context?.signal);
+    this.#signal = callSignal(options.signal, context);
     this.#startedAt = Date.now();
     const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);
     const inherited = context?.deadline;
@@ -767,15 +767,6 @@ function excuseClientStall<T>(result: AttemptResult<T>, verdict: Verdict): Verdi
   const error = result.error;
   if (!(error instanceof AttemptTimeoutError) || !error.clientStalled) return verdict;
   return { ...verdict, reason: 'client-stall', regionFault: false };
-}
-
-/** One signal that aborts when either does; no new signal when there is only one. */
-function eitherSignal(
-  own: AbortSignal | undefined,
-  inherited: AbortSignal | undefined,
-): AbortSignal | undefined {
-  if (!inherited || inherited === own) return own;
-  return own ? AbortSignal.any([own, inherited]) : inherited;
 }
 
 function isKey(idempotencyKey: string | undefined): boolean {

@@ -120,6 +120,20 @@ export function runInContext<R>(init: ContextInit | RegionContext, fn: () => R):
   return storage.run(context, fn);
 }
 
+/**
+ * What stops a call made in `context`: the call's own signal, the context's (see
+ * `ContextInit.signal`), or one that aborts with whichever aborts first. No new signal unless
+ * there are two.
+ */
+export function callSignal(
+  own: AbortSignal | undefined,
+  context: RegionContext | undefined,
+): AbortSignal | undefined {
+  const inherited = context?.signal;
+  if (!inherited || inherited === own) return own;
+  return own ? AbortSignal.any([own, inherited]) : inherited;
+}
+
 /** The context of the code running now, if any. */
 export function currentContext(): RegionContext | undefined {
   return storage.getStore();

@@ -12,6 +12,7 @@ export {
 export { DEFAULTS } from './config.js';
 export {
   type ContextInit,
+  callSignal,
   createContext,
   currentContext,
   isPriority,

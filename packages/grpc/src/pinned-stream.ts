@@ -1,6 +1,6 @@
 import { type ClientWritableStream, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
-import { currentContext, newCorrelationId } from '@regionkit/core';
+import { callSignal, currentContext, newCorrelationId } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { RegionalGrpcError } from './errors.js';
 import { stampOf } from './interceptor.js';
@@ -74,7 +74,7 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
       deadline: streamDeadline(options, method, ambient?.deadline),
       interceptors: attemptInterceptors(parts, options, stamp),
     },
-    signal: options.signal,
+    signal: callSignal(options.signal, ambient), // the caller's, or the inbound request's
   };
 }
 

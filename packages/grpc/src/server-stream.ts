@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClientReadableStream, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
-import { type Attempt, currentContext } from '@regionkit/core';
+import { type Attempt, callSignal, currentContext } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
 import { toCallError } from './errors.js';
@@ -93,11 +93,14 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
   const rpc = rpcAttributes(path);
   return function call(request: unknown, callOptions?: RegionalCallOptions) {
     const options = checkCallOptions(callOptions, label);
-    const stream = new RegionalServerStream<unknown>(options.signal);
+    const ambient = currentContext();
+    // The caller's signal, or the inbound request's (its context's): either cancels the stream.
+    const callerSignal = callSignal(options.signal, ambient);
+    const stream = new RegionalServerStream<unknown>(callerSignal);
     // The core's deadline bounds the wait for the first message; the gRPC deadline the stream.
-    const deadline = streamDeadline(options, method, currentContext()?.deadline);
-    const signal = options.signal
-      ? AbortSignal.any([options.signal, stream.stopSignal])
+    const deadline = streamDeadline(options, method, ambient?.deadline);
+    const signal = callerSignal
+      ? AbortSignal.any([callerSignal, stream.stopSignal])
       : stream.stopSignal;
 
     const transport = (attempt: Attempt) =>

@@ -6,7 +6,13 @@ import {
   type ServerInterceptor,
 } from '@grpc/grpc-js';
 import { type Context, context as otelContext, propagation } from '@opentelemetry/api';
-import { createContext, type Priority, type RegionContext, runInContext } from '@regionkit/core';
+import {
+  createContext,
+  InboundCancelledError,
+  type Priority,
+  type RegionContext,
+  runInContext,
+} from '@regionkit/core';
 import { firstString, METADATA_KEYS, metadataGetter } from './metadata.js';
 
 export interface ServerContextOptions {
@@ -41,11 +47,13 @@ export interface InboundContext {
  * values that are not printable ASCII before any handler sees them.) The gRPC deadline
  * becomes the context deadline, so outbound calls made by the handler never outlive it, and
  * `x-regionkit-priority` its priority (anything but `critical`/`sheddable` is `default`).
+ * `signal`, if given, becomes the context's: outbound calls made in it stop when it aborts.
  */
 export function inboundContext(
   metadata: Metadata,
   deadline: Deadline | undefined,
   trustInboundCorrelationId = true,
+  signal?: AbortSignal,
 ): InboundContext {
   const region = createContext({
     correlationId: trustInboundCorrelationId
@@ -54,6 +62,7 @@ export function inboundContext(
     // createContext keeps only the three known values.
     priority: firstString(metadata, METADATA_KEYS.priority) as Priority | undefined,
     deadline: deadlineMs(deadline),
+    signal,
   });
   metadata.set(METADATA_KEYS.correlationId, region.correlationId);
   const trace = propagation.extract(otelContext.active(), metadata, metadataGetter);
@@ -68,13 +77,17 @@ export function runInInboundContext<R>(inbound: InboundContext, fn: () => R): R 
 /**
  * A grpc-js server interceptor (`new Server({ interceptors: [regionkitServerInterceptor()] })`)
  * that runs every handler, of every call type, inside the request's correlation ID, deadline
- * and trace context, so regional calls the handler makes carry them on.
+ * and trace context, so regional calls the handler makes carry them on. A call cancelled before
+ * the handler sent its status (the client cancelled, or the deadline passed) aborts the
+ * context: regional calls the handler is still waiting on stop, with `InboundCancelledError`.
  */
 export function regionkitServerInterceptor(options: ServerContextOptions = {}): ServerInterceptor {
   const echo = options.echoCorrelationId ?? true;
   const trust = options.trustInboundCorrelationId ?? true;
-  return (_method, call) => {
+  return (method, call) => {
     let inbound: InboundContext | undefined;
+    const cancelled = new AbortController();
+    let answered = false;
     // grpc-js invokes the handler from one of these three callbacks, depending on the call
     // type, synchronously inside `next`: running `next` in the context is enough.
     const within = (next: () => void) => (inbound ? runInInboundContext(inbound, next) : next());
@@ -82,7 +95,7 @@ export function regionkitServerInterceptor(options: ServerContextOptions = {}): 
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            inbound = inboundContext(metadata, call.getDeadline(), trust);
+            inbound = inboundContext(metadata, call.getDeadline(), trust, cancelled.signal);
             within(() => nextMetadata(metadata));
           },
           onReceiveMessage(message, nextMessage) {
@@ -91,7 +104,21 @@ export function regionkitServerInterceptor(options: ServerContextOptions = {}): 
           onReceiveHalfClose(nextHalfClose) {
             within(nextHalfClose);
           },
+          onCancel() {
+            // grpc-js also calls this after every status it sends: only a call that ended
+            // before its handler answered was cancelled.
+            if (answered) return;
+            cancelled.abort(
+              new InboundCancelledError(
+                `${method.path}: the call was cancelled (by its client, or its deadline passed) before the handler answered`,
+              ),
+            );
+          },
         });
+      },
+      sendStatus(status, next) {
+        answered = true;
+        next(status);
       },
       sendMetadata(metadata, next) {
         if (echo && inbound) {

@@ -1,5 +1,5 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import type { Attempt, Settle } from '@regionkit/core';
+import { type Attempt, callSignal, currentContext, type Settle } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
 import { toCallError } from './errors.js';
@@ -30,6 +30,8 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
     } catch (error) {
       return Promise.reject(error);
     }
+    // The caller's signal, or the inbound request's (its context's): either cancels the call.
+    const signal = callSignal(options.signal, currentContext());
     // Callback style (core's `start`): grpc-js answers in a callback, and the call is decided
     // there, without a promise per attempt.
     const transport = (attempt: Attempt, outcome: Settle<unknown>) => {
@@ -63,7 +65,7 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
         responded = true;
       });
       // The deadline ends a timed-out attempt by itself; only the caller's abort needs a cancel.
-      if (options.signal) {
+      if (signal) {
         cancelOnAbort = () => grpcCall.cancel();
         attempt.signal.addEventListener('abort', cancelOnAbort, { once: true });
       }
@@ -74,9 +76,9 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
         send: transport,
         resolve: result.resolve,
         reject: (error: unknown) =>
-          result.reject(toCallError(error, parts.service, method.name, options.signal)),
+          result.reject(toCallError(error, parts.service, method.name, signal)),
       },
-      coreCallOptions(method, options, options.signal),
+      coreCallOptions(method, options, signal),
     );
     return result.promise;
   };
