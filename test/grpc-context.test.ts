@@ -236,6 +236,40 @@ describe('@regionkit/grpc server context', () => {
     expect(backend.client.status().regions.map((r) => r.errorRate)).toEqual([0, 0, 0]);
   });
 
+  it("an inbound deadline running out ends the handler's calls by deadline, blaming the hung region", async () => {
+    regions = await startRegions();
+    regions.east.handlers.CreateOrder = () => {}; // hangs
+    const backend = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    const calls: CallEvent[] = [];
+    backend.client.on('call', (event) => calls.push(event));
+    let ended = Promise.withResolvers<void>();
+    const frontend = new RegionServer('frontend');
+    frontend.handlers.SayHello = async (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+      // Not idempotent: one attempt, given all the time the inbound deadline leaves.
+      await backend.createOrder({ item: 'x' }).catch(() => {});
+      ended.resolve();
+      callback(null, {});
+    };
+    await frontend.start({ interceptors: [regionkitServerInterceptor()] });
+    const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
+    cleanups.push(
+      () => frontend.kill(),
+      () => backend.close(),
+      () => client.close(),
+    );
+    // The caller cancels at its deadline, about when the context's deadline (read from the
+    // request, so a little later) ends the outbound call: the deadline, not the cancel, decides.
+    // A race, so several calls.
+    for (let i = 0; i < 5; i++) {
+      ended = Promise.withResolvers<void>();
+      client.sayHello({ name: 'x' }, { deadline: Date.now() + 200 }, () => {});
+      await ended.promise;
+    }
+    expect(calls.map((c) => c.stoppedBecause)).toEqual(Array(5).fill('deadline'));
+    const east = backend.client.status().regions.find((r) => r.region === 'us-east');
+    expect(east).toMatchObject({ requests: 5, errorRate: 1 });
+  });
+
   it('a handler that answered is not cancelled by the end of its call', async () => {
     regions = await startRegions();
     const frontend = await startFrontend({ interceptors: [regionkitServerInterceptor()] });

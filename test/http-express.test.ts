@@ -397,6 +397,72 @@ describe('a client that goes away', () => {
   });
 });
 
+describe('a response that was sent, or a deadline that ran out', () => {
+  /** orders in two regions whose handlers the test sets; the call events it reports. */
+  async function ordersService() {
+    const servers = await startRegions(['us-east', 'us-west']);
+    cleanups.push(() => Promise.all(servers.map((s) => s.kill())));
+    const orders = createRegionalFetch({
+      service: 'orders',
+      localRegion: 'us-east',
+      regions: regionsConfig(servers),
+    });
+    cleanups.push(() => orders.close());
+    const calls: CallEvent[] = [];
+    orders.client.on('call', (event) => calls.push(event));
+    return { servers, orders, calls };
+  }
+
+  it('work after the response was sent is not cancelled when the connection closes', async () => {
+    const { servers, orders, calls } = await ordersService();
+    const closed = Promise.withResolvers<void>();
+    const outcome = Promise.withResolvers<string>();
+    // The orders region answers only once the inbound response has had its 'close'.
+    (servers[0] as RegionServer).handler = async (_req, res) => {
+      await closed.promise;
+      res.end('recorded');
+    };
+    const { url } = await startApp({}, (app) =>
+      app.get('/checkout', async (_req, res) => {
+        res.once('close', () => closed.resolve());
+        res.json({ accepted: true }); // answer first, then record the order
+        const recorded = await orders('/audit');
+        outcome.resolve(await recorded.text());
+      }),
+    );
+    expect((await get(`${url}/checkout`)).json()).toEqual({ accepted: true });
+    expect(await outcome.promise).toBe('recorded');
+    expect(calls).toEqual([expect.objectContaining({ outcome: 'success', servedBy: 'us-east' })]);
+  });
+
+  it("a caller leaving at its own deadline does not hide the hung regions from the deadline's verdict", async () => {
+    const { servers, orders, calls } = await ordersService();
+    for (const server of servers) server.handler = () => {}; // both regions hang
+    const ended = Promise.withResolvers<void>();
+    const { url } = await startApp({}, (app) =>
+      app.get('/order', async (_req, res) => {
+        await orders('/orders/1').catch(() => {});
+        ended.resolve();
+        res.end();
+      }),
+    );
+    // The caller gives up exactly when the deadline it sent runs out, as regionkit's own
+    // clients do: its connection closes about when this service's deadline ends the call.
+    const inbound = request(`${url}/order`, {
+      dispatcher: agent,
+      headers: { 'x-regionkit-deadline-ms': '300' },
+      signal: AbortSignal.timeout(300),
+    });
+    await inbound.catch(() => {});
+    await ended.promise;
+    expect(calls).toEqual([expect.objectContaining({ stoppedBecause: 'deadline' })]);
+    // Every attempt timed out and was held against its region, the last one included.
+    const status = orders.client.status().regions;
+    expect(status.reduce((sum, r) => sum + r.requests, 0)).toBe(calls[0]?.attempts);
+    expect(status.every((r) => r.requests === 0 || r.errorRate === 1)).toBe(true);
+  });
+});
+
 describe('health and status endpoints', () => {
   it('health reports region and readiness (GET and HEAD), 503 when not ready', async () => {
     let ready = true;

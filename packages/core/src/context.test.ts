@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CANCEL_GRACE_MS,
+  cancelInboundContext,
   createContext,
   currentContext,
   MAX_CORRELATION_ID_LENGTH,
@@ -56,6 +58,20 @@ describe('correlation IDs', () => {
     expect(createContext({ signal }).signal).toBe(signal);
     expect(createContext({}).signal).toBeUndefined();
     expect(() => createContext({ signal: 'stop' as never })).toThrow(/context signal is string/);
+  });
+
+  it('an inbound context is cancelled, except within the grace before its deadline', () => {
+    const reason = new Error('client left');
+    const early = new AbortController();
+    cancelInboundContext(early, reason, Date.now() + 10 * CANCEL_GRACE_MS);
+    expect(early.signal.reason).toBe(reason);
+    const noDeadline = new AbortController();
+    cancelInboundContext(noDeadline, reason, undefined);
+    expect(noDeadline.signal.aborted).toBe(true);
+    // Near the deadline the deadline ends the calls, and holds hung regions to account.
+    const late = new AbortController();
+    cancelInboundContext(late, reason, Date.now() + CANCEL_GRACE_MS / 2);
+    expect(late.signal.aborted).toBe(false);
   });
 
   it('falls back to default priority and no deadline on garbage', () => {

@@ -18,7 +18,7 @@ export interface RegionContext {
    * Aborts when the work this context stands for is no longer wanted (the inbound request's
    * client went away): every outbound call made inside stops as if its own `signal` aborted.
    */
-  readonly signal?: AbortSignal;
+  readonly signal: AbortSignal | undefined;
 }
 
 export interface ContextInit {
@@ -118,6 +118,29 @@ export function createContext(init: ContextInit = {}): RegionContext {
 export function runInContext<R>(init: ContextInit | RegionContext, fn: () => R): R {
   const context = 'servedBy' in init ? (init as RegionContext) : createContext(init);
   return storage.run(context, fn);
+}
+
+/**
+ * Inbound adapters abort a request's context when its caller goes away, except in the last
+ * this many ms before the context's deadline (see `cancelInboundContext`).
+ */
+export const CANCEL_GRACE_MS = 100;
+
+/**
+ * Aborts an inbound request's context (`controller` made its `signal`) because its caller went
+ * away, unless the context's deadline is less than CANCEL_GRACE_MS off. A caller that gives up
+ * at its own deadline cancels at about the moment this deadline (read from the request, so a
+ * little later than the caller's) ends the outbound calls anyway, and then the deadline must be
+ * what ends them: an attempt that timed out is held against its region, an abandoned one is not,
+ * so a hung region would otherwise escape its breaker.
+ */
+export function cancelInboundContext(
+  controller: AbortController,
+  reason: unknown,
+  deadline: number | undefined,
+): void {
+  if (deadline !== undefined && Date.now() >= deadline - CANCEL_GRACE_MS) return;
+  controller.abort(reason);
 }
 
 /**

@@ -11,8 +11,9 @@ export {
 } from './client.js';
 export { DEFAULTS } from './config.js';
 export {
+  CANCEL_GRACE_MS,
   type ContextInit,
-  callSignal,
+  cancelInboundContext,
   createContext,
   currentContext,
   isPriority,

@@ -1,4 +1,4 @@
-import { InboundCancelledError, runInContext } from '@regionkit/core';
+import { cancelInboundContext, InboundCancelledError, runInContext } from '@regionkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { resolveMiddlewareConfig } from './config.js';
 import { inboundCorrelationId } from './correlation.js';
@@ -93,25 +93,6 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
       );
       return;
     }
-    const clientGone = config.abortOnClientClose ? new AbortController() : undefined;
-    if (release || clientGone) {
-      const onClose = () => {
-        release?.();
-        // Closed before the handler ended the response: nobody will read the answer, so the
-        // outbound calls made for it stop instead of retrying until the deadline.
-        if (clientGone && !res.writableEnded) {
-          clientGone.abort(
-            new InboundCancelledError(
-              `${config.region}: the client of request ${correlationId} closed its connection before the response`,
-            ),
-          );
-        }
-      };
-      // A client that left while earlier middleware ran has already had its 'close': waiting
-      // for it would count this request as in flight forever.
-      if (res.closed) onClose();
-      else res.once('close', onClose);
-    }
     // The caller's deadline can make this service give up sooner than its own, never later.
     const own = config.defaultDeadlineMs === undefined ? undefined : now + config.defaultDeadlineMs;
     const deadline =
@@ -120,6 +101,24 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
           ? inbound.at
           : Math.min(inbound.at, own)
         : own;
+    const clientGone = config.abortOnClientClose ? new AbortController() : undefined;
+    if (release || clientGone) {
+      const onClose = () => {
+        release?.();
+        // Closed before the handler ended the response: nobody will read the answer, so the
+        // outbound calls made for it stop instead of retrying until the deadline.
+        if (clientGone && !res.writableEnded) {
+          const reason = new InboundCancelledError(
+            `${config.region}: the client of request ${correlationId} closed its connection before the response`,
+          );
+          cancelInboundContext(clientGone, reason, deadline);
+        }
+      };
+      // A client that left while earlier middleware ran has already had its 'close': waiting
+      // for it would count this request as in flight forever.
+      if (res.closed) onClose();
+      else res.once('close', onClose);
+    }
     req.regionkit = { region: config.region, correlationId, priority, deadline };
     withInboundTrace(req.headers, () =>
       runInContext({ correlationId, priority, deadline, signal: clientGone?.signal }, next),

@@ -1,5 +1,9 @@
 import { type Client, type Interceptor, Metadata } from '@grpc/grpc-js';
-import type { CallOptions as CoreCallOptions, RegionalClient } from '@regionkit/core';
+import type {
+  CallOptions as CoreCallOptions,
+  RegionalClient,
+  RegionContext,
+} from '@regionkit/core';
 import {
   type AttemptStamp,
   attemptInterceptor,
@@ -73,4 +77,23 @@ export function streamDeadline(
   const deadlineMs = options.deadlineMs ?? method.deadlineMs;
   const own = deadlineMs !== undefined ? Date.now() + deadlineMs : Infinity;
   return Math.min(own, ambientDeadline ?? Infinity);
+}
+
+/**
+ * The signals that cancel a call: its own and the ambient context's (an inbound call whose
+ * caller went away). Watched one by one rather than combined with `AbortSignal.any`, which
+ * would register a dependant on a long-lived signal for every call.
+ */
+export function cancelSignals(options: RegionalCallOptions, ambient: RegionContext | undefined) {
+  const signals: AbortSignal[] = [];
+  if (options.signal) signals.push(options.signal);
+  if (ambient?.signal) signals.push(ambient.signal);
+  return signals;
+}
+
+/** The first of `signals` that has aborted, to report why the call was cancelled. */
+export function firstAborted(
+  ...signals: ReadonlyArray<AbortSignal | undefined>
+): AbortSignal | undefined {
+  return signals.find((signal) => signal?.aborted);
 }

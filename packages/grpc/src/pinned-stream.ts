@@ -1,6 +1,6 @@
 import { type ClientWritableStream, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
-import { callSignal, currentContext, newCorrelationId } from '@regionkit/core';
+import { currentContext, newCorrelationId } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { RegionalGrpcError } from './errors.js';
 import { stampOf } from './interceptor.js';
@@ -8,6 +8,7 @@ import {
   attemptInterceptors,
   attemptMetadata,
   type ClientParts,
+  cancelSignals,
   streamDeadline,
   where,
 } from './invoke.js';
@@ -74,7 +75,7 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
       deadline: streamDeadline(options, method, ambient?.deadline),
       interceptors: attemptInterceptors(parts, options, stamp),
     },
-    signal: callSignal(options.signal, ambient), // the caller's, or the inbound request's
+    cancelSignals: cancelSignals(options, ambient), // the caller's and the inbound request's
   };
 }
 
@@ -96,7 +97,7 @@ export function clientStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
       pinned.callOptions,
       (error, value) => settle(error, value),
     );
-    cancelOnAbort(grpcCall, pinned.signal);
+    cancelOnAbort(grpcCall, pinned.cancelSignals);
     return Object.defineProperties(grpcCall, {
       response: { value: response, enumerable: true },
       region: { value: pinned.region, enumerable: true },
@@ -116,7 +117,7 @@ export function bidiStreamInvoker(parts: ClientParts, method: ResolvedMethod) {
       pinned.metadata,
       pinned.callOptions,
     );
-    cancelOnAbort(grpcCall, pinned.signal);
+    cancelOnAbort(grpcCall, pinned.cancelSignals);
     return Object.defineProperties(grpcCall, {
       region: { value: pinned.region, enumerable: true },
       correlationId: { value: pinned.correlationId, enumerable: true },
@@ -124,13 +125,15 @@ export function bidiStreamInvoker(parts: ClientParts, method: ResolvedMethod) {
   };
 }
 
-function cancelOnAbort(call: ClientWritableStream<unknown>, signal: AbortSignal | undefined): void {
-  if (!signal) return;
-  if (signal.aborted) {
+function cancelOnAbort(call: ClientWritableStream<unknown>, signals: readonly AbortSignal[]): void {
+  if (signals.length === 0) return;
+  if (signals.some((signal) => signal.aborted)) {
     call.cancel();
     return;
   }
   const cancel = () => call.cancel();
-  signal.addEventListener('abort', cancel, { once: true });
-  call.once('status', () => signal.removeEventListener('abort', cancel));
+  for (const signal of signals) signal.addEventListener('abort', cancel, { once: true });
+  call.once('status', () => {
+    for (const signal of signals) signal.removeEventListener('abort', cancel);
+  });
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClientReadableStream, Metadata, ServiceError, StatusObject } from '@grpc/grpc-js';
-import { type Attempt, callSignal, currentContext } from '@regionkit/core';
+import { type Attempt, currentContext } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
 import { toCallError } from './errors.js';
@@ -8,7 +8,9 @@ import {
   attemptInterceptors,
   attemptMetadata,
   type ClientParts,
+  cancelSignals,
   coreCallOptions,
+  firstAborted,
   streamDeadline,
   where,
 } from './invoke.js';
@@ -29,13 +31,16 @@ export class RegionalServerStream<T> extends Readable {
   #call: ClientReadableStream<T> | undefined;
   #region: string | undefined;
   readonly #stop = new AbortController();
-  /** The caller's signal: before the commit the core watches it, after it this stream does. */
-  readonly #callerSignal: AbortSignal | undefined;
+  /**
+   * The caller's signal and the inbound request's: before the commit the core watches them,
+   * after it this stream does.
+   */
+  readonly #cancelSignals: readonly AbortSignal[];
   readonly #cancelOnAbort = () => this.cancel();
 
-  constructor(callerSignal?: AbortSignal) {
+  constructor(cancelSignals: readonly AbortSignal[] = []) {
     super({ objectMode: true });
-    this.#callerSignal = callerSignal;
+    this.#cancelSignals = cancelSignals;
   }
 
   /** Region the stream committed to (after its first message), else undefined. */
@@ -65,11 +70,21 @@ export class RegionalServerStream<T> extends Readable {
     call.on('status', (status: StatusObject) => this.emit('status', status));
     call.on('error', (error: ServiceError) => this.destroy(error));
     call.on('end', () => {
-      this.#callerSignal?.removeEventListener('abort', this.#cancelOnAbort);
+      this.#unwatch();
       this.push(null);
     });
-    if (this.#callerSignal?.aborted) this.cancel();
-    else this.#callerSignal?.addEventListener('abort', this.#cancelOnAbort, { once: true });
+    if (this.#cancelSignals.some((signal) => signal.aborted)) this.cancel();
+    else {
+      for (const signal of this.#cancelSignals) {
+        signal.addEventListener('abort', this.#cancelOnAbort, { once: true });
+      }
+    }
+  }
+
+  #unwatch(): void {
+    for (const signal of this.#cancelSignals) {
+      signal.removeEventListener('abort', this.#cancelOnAbort);
+    }
   }
 
   override _read(): void {
@@ -77,7 +92,7 @@ export class RegionalServerStream<T> extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.#callerSignal?.removeEventListener('abort', this.#cancelOnAbort);
+    this.#unwatch();
     this.#stop.abort();
     this.#call?.cancel();
     callback(error);
@@ -94,13 +109,12 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
   return function call(request: unknown, callOptions?: RegionalCallOptions) {
     const options = checkCallOptions(callOptions, label);
     const ambient = currentContext();
-    // The caller's signal, or the inbound request's (its context's): either cancels the stream.
-    const callerSignal = callSignal(options.signal, ambient);
-    const stream = new RegionalServerStream<unknown>(callerSignal);
+    const stream = new RegionalServerStream<unknown>(cancelSignals(options, ambient));
     // The core's deadline bounds the wait for the first message; the gRPC deadline the stream.
     const deadline = streamDeadline(options, method, ambient?.deadline);
-    const signal = callerSignal
-      ? AbortSignal.any([callerSignal, stream.stopSignal])
+    // Until the commit the core stops the call; it watches the context's signal itself.
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, stream.stopSignal])
       : stream.stopSignal;
 
     const transport = (attempt: Attempt) =>
@@ -165,7 +179,8 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
 
     parts.core.execute(transport, coreCallOptions(method, options, signal)).catch((error) => {
       if (!stream.destroyed) {
-        stream.destroy(toCallError(error, parts.service, method.name, signal) as Error);
+        const why = firstAborted(options.signal, ambient?.signal, stream.stopSignal);
+        stream.destroy(toCallError(error, parts.service, method.name, why) as Error);
       }
     });
     return stream;

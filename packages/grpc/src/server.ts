@@ -7,6 +7,7 @@ import {
 } from '@grpc/grpc-js';
 import { type Context, context as otelContext, propagation } from '@opentelemetry/api';
 import {
+  cancelInboundContext,
   createContext,
   InboundCancelledError,
   type Priority,
@@ -108,11 +109,10 @@ export function regionkitServerInterceptor(options: ServerContextOptions = {}): 
             // grpc-js also calls this after every status it sends: only a call that ended
             // before its handler answered was cancelled.
             if (answered) return;
-            cancelled.abort(
-              new InboundCancelledError(
-                `${method.path}: the call was cancelled (by its client, or its deadline passed) before the handler answered`,
-              ),
+            const reason = new InboundCancelledError(
+              `${method.path}: the call was cancelled before the handler answered`,
             );
+            cancelInboundContext(cancelled, reason, inbound?.region.deadline);
           },
         });
       },

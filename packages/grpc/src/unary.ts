@@ -1,5 +1,5 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { type Attempt, callSignal, currentContext, type Settle } from '@regionkit/core';
+import { type Attempt, currentContext, type Settle } from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
 import { markServerResponded } from './classify.js';
 import { toCallError } from './errors.js';
@@ -8,6 +8,7 @@ import {
   attemptMetadata,
   type ClientParts,
   coreCallOptions,
+  firstAborted,
   where,
 } from './invoke.js';
 import type { ResolvedMethod } from './options.js';
@@ -30,8 +31,10 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
     } catch (error) {
       return Promise.reject(error);
     }
-    // The caller's signal, or the inbound request's (its context's): either cancels the call.
-    const signal = callSignal(options.signal, currentContext());
+    // The caller's signal and the inbound request's (the context's): either cancels the call.
+    // The core watches both; this only needs to know whether there is one.
+    const inbound = currentContext()?.signal;
+    const cancellable = options.signal !== undefined || inbound !== undefined;
     // Callback style (core's `start`): grpc-js answers in a callback, and the call is decided
     // there, without a promise per attempt.
     const transport = (attempt: Attempt, outcome: Settle<unknown>) => {
@@ -65,7 +68,7 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
         responded = true;
       });
       // The deadline ends a timed-out attempt by itself; only the caller's abort needs a cancel.
-      if (signal) {
+      if (cancellable) {
         cancelOnAbort = () => grpcCall.cancel();
         attempt.signal.addEventListener('abort', cancelOnAbort, { once: true });
       }
@@ -76,9 +79,11 @@ export function unaryInvoker(parts: ClientParts, method: ResolvedMethod) {
         send: transport,
         resolve: result.resolve,
         reject: (error: unknown) =>
-          result.reject(toCallError(error, parts.service, method.name, signal)),
+          result.reject(
+            toCallError(error, parts.service, method.name, firstAborted(options.signal, inbound)),
+          ),
       },
-      coreCallOptions(method, options, signal),
+      coreCallOptions(method, options, options.signal),
     );
     return result.promise;
   };
