@@ -438,22 +438,27 @@ describe('a response that was sent, or a deadline that ran out', () => {
   it("a caller leaving at its own deadline does not hide the hung regions from the deadline's verdict", async () => {
     const { servers, orders, calls } = await ordersService();
     for (const server of servers) server.handler = () => {}; // both regions hang
+    const deadline = Promise.withResolvers<number>();
     const ended = Promise.withResolvers<void>();
-    const { url } = await startApp({}, (app) =>
-      app.get('/order', async (_req, res) => {
+    const { url } = await startApp({}, (app) => {
+      app.get('/warm', (_req, res) => res.end());
+      app.get('/order', async (req, res) => {
+        deadline.resolve(req.regionkit?.deadline as number);
         await orders('/orders/1').catch(() => {});
         ended.resolve();
         res.end();
-      }),
-    );
-    // The caller gives up exactly when the deadline it sent runs out, as regionkit's own
-    // clients do: its connection closes about when this service's deadline ends the call.
-    const inbound = request(`${url}/order`, {
-      dispatcher: agent,
-      headers: { 'x-regionkit-deadline-ms': '300' },
-      signal: AbortSignal.timeout(300),
+      });
     });
-    await inbound.catch(() => {});
+    await get(`${url}/warm`); // a ready connection, so the request arrives at once
+    const caller = new AbortController();
+    request(`${url}/order`, {
+      dispatcher: agent,
+      headers: { 'x-regionkit-deadline-ms': '600' },
+      signal: caller.signal,
+    }).catch(() => {});
+    // The caller gives up just before this service's deadline, as a caller whose clock started
+    // a little earlier does at its own: within the grace, so the deadline decides.
+    setTimeout(() => caller.abort(), (await deadline.promise) - 50 - Date.now());
     await ended.promise;
     expect(calls).toEqual([expect.objectContaining({ stoppedBecause: 'deadline' })]);
     // Every attempt timed out and was held against its region, the last one included.

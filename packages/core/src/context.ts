@@ -121,26 +121,34 @@ export function runInContext<R>(init: ContextInit | RegionContext, fn: () => R):
 }
 
 /**
- * Inbound adapters abort a request's context when its caller goes away, except in the last
- * this many ms before the context's deadline (see `cancelInboundContext`).
+ * How close to its deadline an inbound request's context is left to the deadline when its caller
+ * goes away (see `cancelInboundContext`). It must cover how long before this service started its
+ * clock the caller started its own: the caller sends its remaining time when it dispatches the
+ * request, and queueing or a new connection (two or three round trips across regions) may pass
+ * before the request arrives.
  */
-export const CANCEL_GRACE_MS = 100;
+export const CANCEL_GRACE_MS = 250;
 
 /**
  * Aborts an inbound request's context (`controller` made its `signal`) because its caller went
- * away, unless the context's deadline is less than CANCEL_GRACE_MS off. A caller that gives up
- * at its own deadline cancels at about the moment this deadline (read from the request, so a
- * little later than the caller's) ends the outbound calls anyway, and then the deadline must be
- * what ends them: an attempt that timed out is held against its region, an abandoned one is not,
- * so a hung region would otherwise escape its breaker.
+ * away. Within CANCEL_GRACE_MS of the context's deadline the abort waits until the deadline has
+ * passed: a caller that gives up at its own deadline cancels at about the moment this deadline
+ * (read from the request, so a little later than the caller's) ends the outbound calls anyway,
+ * and then the deadline must be what ends them. An attempt that timed out is held against its
+ * region, an abandoned one is not, so a hung region would otherwise escape its breaker.
  */
 export function cancelInboundContext(
   controller: AbortController,
   reason: unknown,
   deadline: number | undefined,
 ): void {
-  if (deadline !== undefined && Date.now() >= deadline - CANCEL_GRACE_MS) return;
-  controller.abort(reason);
+  const untilDeadline = deadline === undefined ? Infinity : deadline - Date.now();
+  if (untilDeadline > CANCEL_GRACE_MS) {
+    controller.abort(reason);
+    return;
+  }
+  // Still aborted, for whatever else watches the signal, once the deadline has done its work.
+  setTimeout(() => controller.abort(reason), Math.max(0, untilDeadline) + CANCEL_GRACE_MS).unref();
 }
 
 /**

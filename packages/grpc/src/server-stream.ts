@@ -67,7 +67,10 @@ export class RegionalServerStream<T> extends Readable {
     call.on('data', (message: T) => {
       if (!this.push(message)) call.pause();
     });
-    call.on('status', (status: StatusObject) => this.emit('status', status));
+    call.on('status', (status: StatusObject) => {
+      this.#unwatch(); // over, even if the reader stopped reading before the end
+      this.emit('status', status);
+    });
     call.on('error', (error: ServiceError) => this.destroy(error));
     call.on('end', () => {
       this.#unwatch();
