@@ -49,6 +49,30 @@ async function startFrontend(serverOptions: grpc.ServerOptions, wrap = false) {
   return frontend;
 }
 
+/**
+ * A frontend with the server interceptor whose SayHello is `sayHello(backend)`, the backend being
+ * a regional client of the three regions; a plain client of it; the backend's call events.
+ */
+async function frontendCallingBackend(
+  sayHello: (
+    backend: ReturnType<typeof createRegionalGrpcClient<typeof testing.Greeter>>,
+  ) => (call: unknown, callback: grpc.sendUnaryData<unknown>) => unknown,
+) {
+  const backend = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+  const calls: CallEvent[] = [];
+  backend.client.on('call', (event) => calls.push(event));
+  const frontend = new RegionServer('frontend');
+  frontend.handlers.SayHello = sayHello(backend);
+  await frontend.start({ interceptors: [regionkitServerInterceptor()] });
+  const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
+  cleanups.push(
+    () => frontend.kill(),
+    () => backend.close(),
+    () => client.close(),
+  );
+  return { backend, calls, client };
+}
+
 /** A plain grpc-js client of the frontend, as another team's service would call it. */
 function plainClient(frontend: RegionServer) {
   const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
@@ -199,26 +223,17 @@ describe('@regionkit/grpc server context', () => {
     regions = await startRegions();
     const held = Promise.withResolvers<grpc.ServerUnaryCall<unknown, unknown>>();
     regions.east.handlers.CreateOrder = (call) => held.resolve(call); // never answers
-    const backend = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
-    const calls: CallEvent[] = [];
-    backend.client.on('call', (event) => calls.push(event));
     const outcome = Promise.withResolvers<unknown>();
-    const frontend = new RegionServer('frontend');
-    frontend.handlers.SayHello = async (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
-      try {
-        await backend.createOrder({ item: 'x' });
-        callback(null, {});
-      } catch (error) {
-        outcome.resolve(error);
-        callback(error as grpc.ServiceError);
-      }
-    };
-    await frontend.start({ interceptors: [regionkitServerInterceptor()] });
-    const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
-    cleanups.push(
-      () => frontend.kill(),
-      () => backend.close(),
-      () => client.close(),
+    const { backend, calls, client } = await frontendCallingBackend(
+      (backend) => async (_call, callback) => {
+        try {
+          await backend.createOrder({ item: 'x' });
+          callback(null, {});
+        } catch (error) {
+          outcome.resolve(error);
+          callback(error as grpc.ServiceError);
+        }
+      },
     );
     const inbound = client.sayHello({ name: 'x' }, { deadline: Date.now() + 5_000 }, () => {});
     const east = await held.promise;
@@ -239,22 +254,13 @@ describe('@regionkit/grpc server context', () => {
   it("an inbound deadline running out ends the handler's calls by deadline, blaming the hung region", async () => {
     regions = await startRegions();
     regions.east.handlers.CreateOrder = () => {}; // hangs
-    const backend = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
-    const calls: CallEvent[] = [];
-    backend.client.on('call', (event) => calls.push(event));
     const handled: Promise<unknown>[] = [];
-    const frontend = new RegionServer('frontend');
-    frontend.handlers.SayHello = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
-      // Not idempotent: one attempt, given all the time the inbound deadline leaves.
-      const done = backend.createOrder({ item: 'x' }).catch(() => {});
-      handled.push(done.then(() => callback(null, {})));
-    };
-    await frontend.start({ interceptors: [regionkitServerInterceptor()] });
-    const client = new testing.Greeter(frontend.target, grpc.credentials.createInsecure());
-    cleanups.push(
-      () => frontend.kill(),
-      () => backend.close(),
-      () => client.close(),
+    const { backend, calls, client } = await frontendCallingBackend(
+      (backend) => (_call, callback) => {
+        // Not idempotent: one attempt, given all the time the inbound deadline leaves.
+        const done = backend.createOrder({ item: 'x' }).catch(() => {});
+        handled.push(done.then(() => callback(null, {})));
+      },
     );
     // A ready channel (the frontend's default CreateOrder answers), so calls arrive at once.
     await new Promise((resolve) => client.createOrder({ item: 'warm' }, resolve));

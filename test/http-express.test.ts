@@ -335,25 +335,31 @@ describe('inputs a caller controls', () => {
   });
 });
 
+/** orders in two regions whose handlers the test sets; the call events it reports. */
+async function ordersService() {
+  const servers = await startRegions(['us-east', 'us-west']);
+  cleanups.push(() => Promise.all(servers.map((s) => s.kill())));
+  const orders = createRegionalFetch({
+    service: 'orders',
+    localRegion: 'us-east',
+    regions: regionsConfig(servers),
+  });
+  cleanups.push(() => orders.close());
+  const calls: CallEvent[] = [];
+  orders.client.on('call', (event) => calls.push(event));
+  return { servers, orders, calls };
+}
+
 describe('a client that goes away', () => {
   /**
    * An app whose /order handler calls the orders service, whose local region holds every request
    * without answering until told; reports what the handler's outbound call ended with.
    */
   async function holdingOrders(options: Partial<RegionkitMiddlewareOptions>) {
-    const servers = await startRegions(['us-east', 'us-west']);
-    cleanups.push(() => Promise.all(servers.map((s) => s.kill())));
+    const { servers, orders, calls } = await ordersService();
     const arrived = Promise.withResolvers<ServerResponse>();
     const east = servers[0] as RegionServer;
     east.handler = (_req, res) => arrived.resolve(res); // answered only if the test does
-    const orders = createRegionalFetch({
-      service: 'orders',
-      localRegion: 'us-east',
-      regions: regionsConfig(servers),
-    });
-    cleanups.push(() => orders.close());
-    const calls: CallEvent[] = [];
-    orders.client.on('call', (event) => calls.push(event));
     const outcome = Promise.withResolvers<{ body?: string; error?: unknown }>();
     const handlerSawClose = Promise.withResolvers<void>();
     const { url } = await startApp(options, (app) =>
@@ -398,21 +404,6 @@ describe('a client that goes away', () => {
 });
 
 describe('a response that was sent, or a deadline that ran out', () => {
-  /** orders in two regions whose handlers the test sets; the call events it reports. */
-  async function ordersService() {
-    const servers = await startRegions(['us-east', 'us-west']);
-    cleanups.push(() => Promise.all(servers.map((s) => s.kill())));
-    const orders = createRegionalFetch({
-      service: 'orders',
-      localRegion: 'us-east',
-      regions: regionsConfig(servers),
-    });
-    cleanups.push(() => orders.close());
-    const calls: CallEvent[] = [];
-    orders.client.on('call', (event) => calls.push(event));
-    return { servers, orders, calls };
-  }
-
   it('work after the response was sent is not cancelled when the connection closes', async () => {
     const { servers, orders, calls } = await ordersService();
     const closed = Promise.withResolvers<void>();

@@ -91,6 +91,23 @@ export function cancelSignals(options: RegionalCallOptions, ambient: RegionConte
   return signals;
 }
 
+/**
+ * Runs `cancel` once when any of `signals` aborts (at once if one already has); returns what
+ * stops watching, to call when the call is over so the listeners do not outlive it.
+ */
+export function cancelWhenAborted(signals: readonly AbortSignal[], cancel: () => void): () => void {
+  if (signals.some((signal) => signal.aborted)) {
+    cancel();
+    return noop;
+  }
+  for (const signal of signals) signal.addEventListener('abort', cancel, { once: true });
+  return () => {
+    for (const signal of signals) signal.removeEventListener('abort', cancel);
+  };
+}
+
+const noop = () => {};
+
 /** The first of `signals` that has aborted, to report why the call was cancelled. */
 export function firstAborted(
   ...signals: ReadonlyArray<AbortSignal | undefined>

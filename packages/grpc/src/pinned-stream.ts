@@ -9,6 +9,7 @@ import {
   attemptMetadata,
   type ClientParts,
   cancelSignals,
+  cancelWhenAborted,
   streamDeadline,
   where,
 } from './invoke.js';
@@ -127,13 +128,8 @@ export function bidiStreamInvoker(parts: ClientParts, method: ResolvedMethod) {
 
 function cancelOnAbort(call: ClientWritableStream<unknown>, signals: readonly AbortSignal[]): void {
   if (signals.length === 0) return;
-  if (signals.some((signal) => signal.aborted)) {
-    call.cancel();
-    return;
-  }
-  const cancel = () => call.cancel();
-  for (const signal of signals) signal.addEventListener('abort', cancel, { once: true });
-  call.once('status', () => {
-    for (const signal of signals) signal.removeEventListener('abort', cancel);
-  });
+  call.once(
+    'status',
+    cancelWhenAborted(signals, () => call.cancel()),
+  );
 }

@@ -9,6 +9,7 @@ import {
   attemptMetadata,
   type ClientParts,
   cancelSignals,
+  cancelWhenAborted,
   coreCallOptions,
   firstAborted,
   streamDeadline,
@@ -36,7 +37,8 @@ export class RegionalServerStream<T> extends Readable {
    * after it this stream does.
    */
   readonly #cancelSignals: readonly AbortSignal[];
-  readonly #cancelOnAbort = () => this.cancel();
+  /** Stops watching `#cancelSignals`; set once the stream commits. */
+  #unwatch = () => {};
 
   constructor(cancelSignals: readonly AbortSignal[] = []) {
     super({ objectMode: true });
@@ -76,18 +78,7 @@ export class RegionalServerStream<T> extends Readable {
       this.#unwatch();
       this.push(null);
     });
-    if (this.#cancelSignals.some((signal) => signal.aborted)) this.cancel();
-    else {
-      for (const signal of this.#cancelSignals) {
-        signal.addEventListener('abort', this.#cancelOnAbort, { once: true });
-      }
-    }
-  }
-
-  #unwatch(): void {
-    for (const signal of this.#cancelSignals) {
-      signal.removeEventListener('abort', this.#cancelOnAbort);
-    }
+    this.#unwatch = cancelWhenAborted(this.#cancelSignals, () => this.cancel());
   }
 
   override _read(): void {
