@@ -1,14 +1,9 @@
-import {
-  type Attributes,
-  context as otelContext,
-  propagation,
-  type TextMapSetter,
-} from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
 import { callSignal, newCorrelationId, type RegionContext } from './context.js';
-import type { DeadlineWatch, Watched } from './deadline-watch.js';
+import type { DeadlineWatch } from './deadline-watch.js';
 import {
   type AttemptRecord,
   AttemptsFailedError,
@@ -19,11 +14,12 @@ import {
   type StopReason,
 } from './errors.js';
 import type { BreakerState, CallEvent, RegionkitEvents } from './events.js';
+import { PendingAttempt } from './pending-attempt.js';
 import type { Planner } from './planner.js';
-import { type BreakerAttempt, REGION_FAULT, type RegionState } from './region-state.js';
+import type { RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
 import { sleep } from './sleep.js';
-import type { AttemptTrace, CallSpan, CallTracing } from './telemetry/call-tracing.js';
+import type { CallSpan, CallTracing, OpenedSpan } from './telemetry/call-tracing.js';
 import {
   ATTR_BREAKER_STATE,
   ATTR_CLOUD_REGION,
@@ -133,9 +129,6 @@ class ReturnValue<T> {
   ) {}
 }
 
-/** A sweep this much later than an attempt's deadline means the client itself stalled. */
-const CLIENT_STALL_MS = 100;
-
 /** opossum's answer once the client was closed (its breakers shut down) mid-call. */
 function isShutdown(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ESHUTDOWN';
@@ -146,9 +139,66 @@ function isBreakerRejection(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EOPENBREAKER';
 }
 
-const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
+export const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 
-const CLASSIFIER_FAILED: Verdict = Object.freeze({ kind: 'fatal', reason: 'classifier-error' });
+/** The classifier threw: the call ends with its error, which is not held against the region. */
+class ClassifierFailed {
+  readonly kind = 'fatal';
+  readonly reason = 'classifier-error';
+  readonly result: AttemptResult<never>;
+  constructor(error: unknown) {
+    this.result = { ok: false, error };
+  }
+}
+
+/**
+ * The verdict on an attempt's outcome: the call's or client's classifier if given, else the
+ * exchange's. A classifier bug must not leave the call (or a half-open breaker) waiting
+ * forever: its error comes back as a `ClassifierFailed` verdict.
+ */
+export function verdictOn<T>(
+  classify: Classifier<T> | undefined,
+  exchange: CallExchange<T>,
+  result: AttemptResult<T>,
+  attempt: Attempt,
+): Verdict {
+  try {
+    const verdict = classify
+      ? classify(result, attempt)
+      : (exchange as Required<CallExchange<T>>).classify(result, attempt);
+    return excuseClientStall(result, verdict);
+  } catch (error) {
+    return new ClassifierFailed(error);
+  }
+}
+
+/** Where a call that the direct lane started (see direct-call.ts) began. */
+export interface CallOrigin {
+  readonly startedAt: number;
+  /** The correlation ID its first attempt sent, if the call drew its own. */
+  readonly ownCorrelationId: string | undefined;
+}
+
+/** An attempt's deadline: the fixed attempt timeout if configured, else an equal share of what is left. */
+export function attemptDeadlineOf(
+  config: ResolvedConfig,
+  resendable: boolean,
+  callDeadline: number,
+  number: number,
+  now: number,
+): number {
+  const fixed = config.retry.attemptTimeoutMs;
+  if (fixed !== undefined) return Math.min(now + fixed, callDeadline);
+  // A call that cannot be resent gets all the time that is left.
+  const attemptsLeft = resendable ? config.retry.maxAttempts - number + 1 : 1;
+  return now + Math.max(1, Math.floor((callDeadline - now) / attemptsLeft));
+}
+
+/** May a call with these options be sent more than once? */
+export function isResendable(options: CallOptions): boolean {
+  // A blank key identifies nothing: the server cannot tell two sends of it apart.
+  return options.idempotent === true || isKey(options.idempotencyKey);
+}
 
 const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
   kind: 'retriable',
@@ -225,6 +275,7 @@ export class Call<T> implements CallHandle {
     classify: Classifier<T> | undefined,
     options: CallOptions,
     context: RegionContext | undefined,
+    origin?: CallOrigin,
   ) {
     this.#env = env;
     this.#exchange = exchange;
@@ -232,20 +283,27 @@ export class Call<T> implements CallHandle {
     this.#options = options;
     this.#context = context;
     this.#signal = callSignal(options.signal, context);
-    this.#startedAt = Date.now();
+    this.#startedAt = origin?.startedAt ?? Date.now();
+    this.#ownCorrelationId = origin?.ownCorrelationId;
     const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);
     const inherited = context?.deadline;
     this.#deadline = inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
     this.#deadlineMs = this.#deadline - this.#startedAt;
-    // A blank key identifies nothing: the server cannot tell two sends of it apart.
-    this.#resendable = options.idempotent === true || isKey(options.idempotencyKey);
+    this.#resendable = isResendable(options);
     this.#priority = options.priority ?? context?.priority ?? 'default';
   }
 
-  /** Runs the call; its result or error goes to the exchange. */
-  start(): void {
-    const { config, budget } = this.#env;
-    this.#span = this.#env.tracing.start(this);
+  /**
+   * Runs the call; its result or error goes to the exchange. The direct lane (direct-call.ts),
+   * handing a call over before its first attempt, passes the span it opened and, if it got that
+   * far, the region it planned (planning may have claimed a probe).
+   */
+  start(handedOver?: {
+    readonly opened: OpenedSpan | undefined;
+    readonly planned?: RegionState | undefined;
+  }): void {
+    const { config, budget, tracing } = this.#env;
+    this.#span = tracing.start(this, handedOver ? handedOver.opened : tracing.open());
     const { deadlineMs } = this.#options;
     const signal = this.#signal;
     if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs))) {
@@ -269,7 +327,7 @@ export class Call<T> implements CallHandle {
       this.#exchange.reject(error);
       return;
     }
-    const first = this.#nextRegion(this.#startedAt);
+    const first = handedOver?.planned ?? this.#nextRegion(this.#startedAt);
     if (!first) {
       const error = new NoRegionAvailableError(config.service, this.#unavailableDetail());
       this.#finish(true, 'no-region-left', error);
@@ -389,23 +447,26 @@ export class Call<T> implements CallHandle {
    * The transport of `pending` settled: classifies the outcome, has the region's breaker count
    * it, and hands the attempt's verdict on.
    */
-  attemptSettled(pending: PendingAttempt<T>, settled: AttemptResult<T>): void {
-    let result = settled;
+  attemptSettled(pending: PendingAttempt<T>, result: AttemptResult<T>): void {
     if (this.#inFlight === pending) this.#inFlight = undefined;
     // The caller gave up: not the region's fault, and not worth another attempt.
-    let classified: Verdict;
-    if (this.#callerGaveUp()) classified = ABORTED;
-    else {
-      try {
-        classified = excuseClientStall(result, this.#verdictOf(result, pending));
-      } catch (error) {
-        // A classifier bug must not leave the call (or a half-open breaker) waiting forever:
-        // the call ends with the classifier's error, which is not held against the region.
-        result = { ok: false, error };
-        classified = CLASSIFIER_FAILED;
-      }
-    }
-    const verdict = classified;
+    const verdict = this.#callerGaveUp()
+      ? ABORTED
+      : verdictOn(this.#classify, this.#exchange, result, pending);
+    this.#judged(pending, result, verdict);
+  }
+
+  /**
+   * Continues a call the direct lane ran until now, from its first attempt's outcome and the
+   * verdict already passed on it (see direct-call.ts).
+   */
+  takeOver(first: PendingAttempt<T>, result: AttemptResult<T>, verdict: Verdict): void {
+    this.#judged(first, result, verdict);
+  }
+
+  /** Has the region's breaker count an attempt's verdict, and hands the verdict on. */
+  #judged(pending: PendingAttempt<T>, settled: AttemptResult<T>, verdict: Verdict): void {
+    const result = verdict instanceof ClassifierFailed ? verdict.result : settled;
     const span = this.#span;
     if (span && pending.trace) {
       const failed = verdict.kind !== 'success' && verdict.kind !== 'aborted'; // no error
@@ -424,13 +485,6 @@ export class Call<T> implements CallHandle {
     else if (isBreakerRejection(error))
       this.#decide(pending, { ok: false, error }, BREAKER_REJECTED);
     else this.#attemptOver(pending, error instanceof Error ? error : new Error(String(error))); // a bug here
-  }
-
-  /** The exchange's classifier, unless the call or the client brought its own. */
-  #verdictOf(result: AttemptResult<T>, attempt: Attempt): Verdict {
-    const classify = this.#classify;
-    if (classify) return classify(result, attempt);
-    return (this.#exchange as Required<CallExchange<T>>).classify(result, attempt);
   }
 
   /** Records an attempt's outcome against its region and tells the attempt's owner. */
@@ -575,13 +629,9 @@ export class Call<T> implements CallHandle {
     return untried ?? planner.first(now, isExcluded);
   }
 
-  /** An attempt's deadline: the fixed attempt timeout if configured, else an equal share of what is left. */
+  /** An attempt's deadline (see attemptDeadlineOf). */
   attemptDeadline(number: number, now: number): number {
-    const fixed = this.#env.config.retry.attemptTimeoutMs;
-    if (fixed !== undefined) return Math.min(now + fixed, this.#deadline);
-    // A call that cannot be resent gets all the time that is left.
-    const attemptsLeft = this.#resendable ? this.#env.config.retry.maxAttempts - number + 1 : 1;
-    return now + Math.max(1, Math.floor((this.#deadline - now) / attemptsLeft));
+    return attemptDeadlineOf(this.#env.config, this.#resendable, this.#deadline, number, now);
   }
 
   #stopError(reason: StopReason, failure: RetriableAttempt<T>): Error {
@@ -798,270 +848,4 @@ function isRegionFault(verdict: Verdict): boolean {
   return verdict.kind === 'retriable'
     ? verdict.regionFault !== false
     : verdict.kind === 'fatal' && verdict.regionFault === true;
-}
-
-const noop = () => {};
-
-/**
- * One attempt: what the transport is handed (the `Attempt`, and the `Settle` it reports on)
- * and its time in flight, admitted by its region's opossum breaker. It settles with the
- * transport's value or error, or with an AttemptTimeoutError at the attempt deadline (aborting
- * its signal), or with the caller's abort reason, whichever comes first, and hands that to the
- * call to classify. One object for all of that: every call makes at least one.
- *
- * The breaker counts the verdict (success, or failure for a region fault) at the moment the
- * call decides, so it sees exactly what the call decided: through the region's counts when the
- * breaker was closed at the start (see RegionState.countClosedAttempt), otherwise through a
- * BreakerReport this attempt settles.
- */
-class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
-  // Own enumerable fields are what a transport that logs or spreads its attempt sees: the
-  // attempt's public data only. What the call and the deadline watch need is private, read
-  // through accessors.
-  readonly region: string;
-  readonly number: number;
-  readonly attemptDeadline: number;
-  /** Set while an OpenTelemetry SDK records the call. */
-  trace: AttemptTrace | undefined;
-  readonly #call: Call<T>;
-  readonly #target: RegionState;
-  readonly #startedAt: number;
-  readonly #breakerBefore: BreakerState;
-  #watchIndex = -1;
-  /** Listens for the caller's abort; only built when the call has a signal. */
-  #onAbort: (() => void) | undefined;
-  /** Aborts `signal`; both built only if the transport asks for the signal. */
-  #controller: AbortController | undefined;
-  #signal: AbortSignal | undefined;
-  #settled = false;
-  /** Present once the breaker admitted this attempt: where its verdict is counted. */
-  #report: BreakerReport | undefined;
-  /** opossum's answer to `fire`: rejects if the attempt is refused or counted as a fault. */
-  #counted: Promise<unknown> | undefined;
-
-  /** `now` is when the attempt starts: passed in, as the call has just read the clock. */
-  constructor(call: Call<T>, target: RegionState, number: number, now: number) {
-    this.#call = call;
-    this.#target = target;
-    this.region = target.name;
-    this.number = number;
-    this.#startedAt = now;
-    this.attemptDeadline = call.attemptDeadline(number, now);
-    this.#breakerBefore = target.breakerState;
-  }
-
-  // --- Read by the call ---------------------------------------------------------------------
-
-  get target(): RegionState {
-    return this.#target;
-  }
-  get startedAt(): number {
-    return this.#startedAt;
-  }
-  get breakerBefore(): BreakerState {
-    return this.#breakerBefore;
-  }
-
-  // --- Attempt, as the transport sees it ------------------------------------------------------
-
-  get service(): string {
-    return this.#call.service;
-  }
-  get callDeadline(): number {
-    return this.#call.callDeadline;
-  }
-  get correlationId(): string {
-    return this.#call.correlationId();
-  }
-  get priority(): Priority {
-    return this.#call.priority;
-  }
-  get idempotencyKey(): string | undefined {
-    return this.#call.options.idempotencyKey;
-  }
-  get signal(): AbortSignal {
-    if (!this.#signal) {
-      this.#controller = new AbortController();
-      const callerSignal = this.#call.signal;
-      this.#signal = callerSignal
-        ? AbortSignal.any([callerSignal, this.#controller.signal])
-        : this.#controller.signal;
-    }
-    return this.#signal;
-  }
-
-  remainingMs(): number {
-    return Math.max(0, this.attemptDeadline - Date.now());
-  }
-
-  injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void {
-    propagation.inject(this.trace?.injectFrom ?? otelContext.active(), carrier, setter);
-  }
-
-  setAttributes(attributes: Attributes): void {
-    this.trace?.span?.setAttributes(attributes);
-  }
-
-  get recording(): boolean {
-    return this.trace?.span?.isRecording() === true;
-  }
-
-  // --- Watched: the client's deadline sweep ---------------------------------------------------
-
-  get deadline(): number {
-    return this.attemptDeadline;
-  }
-  get watchIndex(): number {
-    return this.#watchIndex;
-  }
-  set watchIndex(index: number) {
-    this.#watchIndex = index;
-  }
-
-  expire(): void {
-    const now = Date.now();
-    const error = new AttemptTimeoutError(this.region, now - this.#startedAt);
-    // The sweep ran far later than the deadline: this process stalled (GC, a busy event loop),
-    // so the response may be sitting unread in a socket. Not evidence against the region.
-    if (now - this.attemptDeadline > CLIENT_STALL_MS) error.clientStalled = true;
-    // Settled first, as in abandon: the timeout, not the transport's AbortError, is the outcome.
-    this.#settle({ ok: false, error });
-    this.#controller?.abort(error);
-  }
-
-  // --- the attempt's life ---------------------------------------------------------------------
-
-  /**
-   * Starts the attempt if the region's breaker admits it. A closed breaker admits everything,
-   * so it is not asked. Otherwise the attempt goes through `fire`: opossum calls its action
-   * synchronously if it admits the attempt (the half-open probe); the transport starts only after
-   * `fire` returned, so the promise opossum answers with is known (and handled) before any
-   * outcome can be reported to it.
-   */
-  start(): void {
-    // A closed breaker is not asked (see RegionState.countClosedAttempt): the attempt has no report.
-    if (!this.#target.breakerClosed) {
-      const counted = this.#target.breaker.fire(this);
-      this.#counted = counted;
-      if (!this.#report) {
-        counted.then(noop, (error: unknown) => this.#call.attemptRefused(this, error));
-        return;
-      }
-    }
-    this.#call.watch.add(this);
-    const signal = this.#call.signal;
-    if (signal) {
-      this.#onAbort = () => this.#settle({ ok: false, error: signal.reason });
-      signal.addEventListener('abort', this.#onAbort, { once: true });
-    }
-    this.#call.startTransport(this);
-  }
-
-  /**
-   * Called by the breaker's action when opossum admits this attempt: answers with where the
-   * attempt will report its verdict, which opossum then counts.
-   */
-  admit(): PromiseLike<undefined> {
-    this.#report = new BreakerReport();
-    return this.#report;
-  }
-
-  send(exchange: CallExchange<T>): void {
-    try {
-      exchange.send(this, this);
-    } catch (error) {
-      this.reject(error);
-    }
-  }
-
-  /** The transport's answer (ignored once the attempt timed out or the caller aborted). */
-  resolve(value: T): void {
-    this.#settle({ ok: true, value });
-  }
-
-  reject(error: unknown): void {
-    this.#settle({ ok: false, error });
-  }
-
-  /** Has the breaker count this attempt's verdict, now: it changes state before returning. */
-  reportToBreaker(fault: boolean): void {
-    const report = this.#report;
-    if (!report) {
-      // Started while the breaker was closed, without asking it (a refused attempt never
-      // reaches here: it has no transport to settle).
-      this.#target.countClosedAttempt(fault);
-      return;
-    }
-    if (!fault) {
-      report.succeed();
-      return;
-    }
-    report.fail(REGION_FAULT);
-    this.#counted?.then(undefined, noop); // opossum rejects its own answer with the fault
-  }
-
-  /** The caller gave up on the call: abort the transport's work and settle as aborted. */
-  abandon(reason: unknown): void {
-    // Settled first: a transport that rejects at once on its signal must not decide the outcome.
-    this.#settle({ ok: false, error: reason });
-    this.#controller?.abort(reason);
-  }
-
-  #settle(result: AttemptResult<T>): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#call.watch.delete(this);
-    if (this.#onAbort) this.#call.signal?.removeEventListener('abort', this.#onAbort);
-    this.#call.attemptSettled(this, result);
-  }
-}
-
-/**
- * An admitted attempt's verdict, as opossum counts it. opossum reads its action's result with
- * `result.then(onSuccess).catch(onFailure)`; answering with this thenable instead of a promise
- * lets the attempt call those handlers itself, synchronously, when its verdict is known. The
- * breaker has then counted the outcome (and opened or closed, if it had to) before the call
- * decides what to do next, with no promise and no microtask per attempt.
- *
- * It implements what a promise does for one `then` and one `catch` registered before it settles:
- * a rejection goes to `then`'s `onRejected` if given, else to `catch`; an error thrown by a
- * handler goes to `catch`.
- */
-class BreakerReport implements PromiseLike<undefined> {
-  #onFulfilled: ((value: undefined) => unknown) | undefined;
-  #onRejected: ((reason: unknown) => unknown) | undefined;
-  #onCaught: ((reason: unknown) => unknown) | undefined;
-
-  // biome-ignore lint/suspicious/noThenProperty: this object is a thenable on purpose (see above)
-  then<A = undefined, B = never>(
-    onFulfilled?: ((value: undefined) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): PromiseLike<A | B> {
-    this.#onFulfilled = onFulfilled ?? undefined;
-    this.#onRejected = onRejected ?? undefined;
-    return this as unknown as PromiseLike<A | B>;
-  }
-
-  catch(onRejected?: ((reason: unknown) => unknown) | null): this {
-    this.#onCaught = onRejected ?? undefined;
-    return this;
-  }
-
-  succeed(): void {
-    this.#handle(this.#onFulfilled, undefined);
-  }
-
-  fail(reason: unknown): void {
-    if (this.#onRejected) this.#handle(this.#onRejected, reason);
-    else this.#onCaught?.(reason);
-  }
-
-  #handle(handler: ((value: never) => unknown) | undefined, value: unknown): void {
-    try {
-      handler?.(value as never);
-    } catch (error) {
-      if (!this.#onCaught) throw error;
-      this.#onCaught(error);
-    }
-  }
 }

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  Call,
   type CallEnvironment,
   type CallExchange,
   type CallHandle,
@@ -11,6 +10,7 @@ import { defaultClassifier } from './classify.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
 import { currentContext } from './context.js';
 import { DeadlineWatch } from './deadline-watch.js';
+import { startCall } from './direct-call.js';
 import { ClientClosedError } from './errors.js';
 import {
   type RegionkitEventMap,
@@ -152,9 +152,7 @@ export class RegionalClient<TDefault = unknown> {
     }
     const classify =
       options.classify ?? (exchange.classify ? undefined : (this.#classify as Classifier<T>));
-    const call = new Call(this.#env, exchange, classify, options, currentContext());
-    call.start();
-    return call;
+    return startCall(this.#env, exchange, classify, options, currentContext());
   }
 
   /** Subscribes to an event; returns a disposer. Events are also on `regionkit:<name>` diagnostics channels. */

@@ -42,6 +42,12 @@ export interface CallSpanStart {
   correlationId(): string;
 }
 
+/** A call's span that records, and the context it was started in. */
+export interface OpenedSpan {
+  readonly span: Span;
+  readonly parent: Context;
+}
+
 export interface CallEnd {
   readonly failed: boolean;
   readonly servedBy: string | undefined;
@@ -80,10 +86,21 @@ export class CallTracing {
     this.#attemptSpans = attemptSpans;
   }
 
-  start(info: CallSpanStart): CallSpan | undefined {
+  /**
+   * Starts a call's span in the active context; undefined when it does not record (no SDK, or
+   * sampled out), and then nothing else is built for it. Separate from `start` so a call can
+   * know whether it is recorded before the object that describes it exists.
+   */
+  open(): OpenedSpan | undefined {
     const parent = context.active();
     const span = this.#tracer.startSpan(this.#spanName, this.#spanOptions, parent);
-    if (!span.isRecording()) return undefined;
+    return span.isRecording() ? { span, parent } : undefined;
+  }
+
+  /** The call's span: the one `open` gave, described by `info`; undefined if none records. */
+  start(info: CallSpanStart, opened: OpenedSpan | undefined): CallSpan | undefined {
+    if (!opened) return undefined;
+    const { span, parent } = opened;
     span.setAttributes({
       [ATTR_SERVICE]: info.service,
       [ATTR_LOCAL_REGION]: info.localRegion,

@@ -1,0 +1,286 @@
+import type { Attributes, TextMapSetter } from '@opentelemetry/api';
+import {
+  ABORTED,
+  attemptDeadlineOf,
+  Call,
+  type CallEnvironment,
+  type CallExchange,
+  type CallHandle,
+  isResendable,
+  type Settle,
+  verdictOn,
+} from './call.js';
+import { callSignal, newCorrelationId, type RegionContext } from './context.js';
+import type { Watched } from './deadline-watch.js';
+import {
+  attemptAbortSignal,
+  attemptTimedOut,
+  injectTraceContextFrom,
+  PendingAttempt,
+} from './pending-attempt.js';
+import type { RegionState } from './region-state.js';
+import type {
+  Attempt,
+  AttemptResult,
+  CallOptions,
+  Classifier,
+  Priority,
+  Verdict,
+} from './types.js';
+
+/**
+ * Starts a call: in the direct lane when it fits, else as a full `Call`.
+ *
+ * Most calls are one attempt that succeeds, in a process where nothing listens to regionkit's
+ * events and no OpenTelemetry SDK records them. Such a call uses none of what `Call` is built
+ * for (retries, failover, failure records, events, the span), yet at thousands of calls a second
+ * a `Call` and a `PendingAttempt` per call cost more main-thread time than the routing itself
+ * (docs/performance.md). In the direct lane one `DirectCall` is both the call and its first
+ * attempt, and does for a success exactly what `Call` would: count it for the region's breaker
+ * and health, and hand the result to the exchange. Any other outcome (a failure, a timeout, the
+ * caller's abort, a classifier error) or a listener that subscribed meanwhile hands the call to
+ * a `Call` that continues from that outcome: every failure path is `Call`'s alone.
+ */
+export function startCall<T>(
+  env: CallEnvironment,
+  exchange: CallExchange<T>,
+  classify: Classifier<T> | undefined,
+  options: CallOptions,
+  context: RegionContext | undefined,
+): CallHandle {
+  const { deadlineMs } = options;
+  const now = Date.now();
+  const ownDeadline = now + (deadlineMs ?? env.config.deadlineMs);
+  const inherited = context?.deadline;
+  const deadline = inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
+  const signal = callSignal(options.signal, context);
+  const full = () => new Call(env, exchange, classify, options, context);
+  // Calls that need `Call` from the start: events to build, options it refuses (naming the
+  // field), regions to exclude, a caller that already gave up, no time left.
+  if (
+    needsEvents(env) ||
+    (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0)) ||
+    options.excludedRegions?.length ||
+    signal?.aborted ||
+    deadline <= now
+  ) {
+    return started(full());
+  }
+  const opened = env.tracing.open();
+  if (opened) return started(full(), { opened });
+  const planned = env.planner.first(now);
+  // Not closed: the attempt is a half-open breaker's probe, which only opossum admits.
+  if (!planned?.breakerClosed) return started(full(), { opened: undefined, planned });
+  const direct = new DirectCall(env, exchange, classify, options, context, signal, now, deadline);
+  direct.run(planned);
+  return direct;
+}
+
+/** Someone listens for a call's attempts or its end: only `Call` builds those events. */
+function needsEvents(env: CallEnvironment): boolean {
+  return env.events.wants('attempt') || env.events.wants('call');
+}
+
+function started<T>(call: Call<T>, handedOver?: Parameters<Call<T>['start']>[0]): Call<T> {
+  call.start(handedOver);
+  return call;
+}
+
+/**
+ * A call in the direct lane (see `startCall`), and its first attempt: the `Attempt` the
+ * exchange sends, the `Settle` it reports on, the deadline watch's entry. Once that attempt's
+ * outcome is known, the call is done (a success) or a `Call`'s.
+ */
+class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
+  // Own enumerable fields are the attempt's public data only, as on `PendingAttempt`.
+  region = '';
+  readonly number = 1;
+  attemptDeadline = 0;
+  readonly #env: CallEnvironment;
+  readonly #exchange: CallExchange<T>;
+  readonly #classify: Classifier<T> | undefined;
+  readonly #options: CallOptions;
+  readonly #context: RegionContext | undefined;
+  /** The call's signal: the caller's, the context's, or both. */
+  readonly #callSignal: AbortSignal | undefined;
+  readonly #startedAt: number;
+  readonly #deadline: number;
+  #target: RegionState | undefined;
+  #ownCorrelationId: string | undefined;
+  #watchIndex = -1;
+  /** Listens for the call's signal; only built when there is one. */
+  #onAbort: (() => void) | undefined;
+  /** Aborts the attempt's `signal`; both built only if the transport asks for the signal. */
+  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
+  /** The attempt's outcome is known: the call succeeded, or `#call` has it. */
+  #settled = false;
+  /** The call that took over from the attempt's outcome. */
+  #call: Call<T> | undefined;
+  #aborted = false;
+  #abortReason: unknown;
+
+  constructor(
+    env: CallEnvironment,
+    exchange: CallExchange<T>,
+    classify: Classifier<T> | undefined,
+    options: CallOptions,
+    context: RegionContext | undefined,
+    signal: AbortSignal | undefined,
+    startedAt: number,
+    deadline: number,
+  ) {
+    this.#env = env;
+    this.#exchange = exchange;
+    this.#classify = classify;
+    this.#options = options;
+    this.#context = context;
+    this.#callSignal = signal;
+    this.#startedAt = startedAt;
+    this.#deadline = deadline;
+  }
+
+  /** Sends the first attempt to `target`, whose breaker is closed (nothing to ask opossum). */
+  run(target: RegionState): void {
+    const now = this.#startedAt;
+    this.#target = target;
+    this.region = target.name;
+    const resendable = isResendable(this.#options);
+    this.attemptDeadline = attemptDeadlineOf(this.#env.config, resendable, this.#deadline, 1, now);
+    this.#env.budget.recordCall(now);
+    this.#env.watch.add(this);
+    const signal = this.#callSignal;
+    if (signal) {
+      this.#onAbort = () => this.#settle({ ok: false, error: signal.reason });
+      signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    try {
+      this.#exchange.send(this, this);
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  abort(reason: unknown): void {
+    if (this.#call) {
+      this.#call.abort(reason);
+      return;
+    }
+    if (this.#settled) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    // As `PendingAttempt.abandon`: settled first, so the transport's own AbortError is ignored.
+    this.#settle({ ok: false, error: reason });
+    this.#controller?.abort(reason);
+  }
+
+  // --- Settle: the transport's answer -------------------------------------------------------
+
+  resolve(value: T): void {
+    this.#settle({ ok: true, value });
+  }
+
+  reject(error: unknown): void {
+    this.#settle({ ok: false, error });
+  }
+
+  // --- Watched ---------------------------------------------------------------------------------
+
+  get deadline(): number {
+    return this.attemptDeadline;
+  }
+  get watchIndex(): number {
+    return this.#watchIndex;
+  }
+  set watchIndex(index: number) {
+    this.#watchIndex = index;
+  }
+
+  expire(): void {
+    const timedOut = attemptTimedOut(this, this.#startedAt);
+    this.#settle(timedOut);
+    this.#controller?.abort(timedOut.error);
+  }
+
+  // --- Attempt, as the transport sees it ------------------------------------------------------
+
+  get service(): string {
+    return this.#env.config.service;
+  }
+  get callDeadline(): number {
+    return this.#deadline;
+  }
+  get correlationId(): string {
+    if (this.#context) return this.#context.correlationId;
+    this.#ownCorrelationId ??= newCorrelationId();
+    return this.#ownCorrelationId;
+  }
+  get priority(): Priority {
+    return this.#options.priority ?? this.#context?.priority ?? 'default';
+  }
+  get idempotencyKey(): string | undefined {
+    return this.#options.idempotencyKey;
+  }
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      this.#controller = new AbortController();
+      this.#signal = attemptAbortSignal(this.#controller, this.#callSignal);
+    }
+    return this.#signal;
+  }
+  get recording(): boolean {
+    return false; // the direct lane only runs calls that no span records
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.attemptDeadline - Date.now());
+  }
+
+  injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void {
+    injectTraceContextFrom(undefined, carrier, setter);
+  }
+
+  setAttributes(_attributes: Attributes): void {}
+
+  // --- the outcome ----------------------------------------------------------------------------
+
+  #settle(result: AttemptResult<T>): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#env.watch.delete(this);
+    if (this.#onAbort) this.#callSignal?.removeEventListener('abort', this.#onAbort);
+    const target = this.#target as RegionState;
+    const verdict =
+      this.#aborted || this.#callSignal?.aborted === true
+        ? ABORTED
+        : verdictOn(this.#classify, this.#exchange, result, this);
+    if (!result.ok || verdict.kind !== 'success' || needsEvents(this.#env)) {
+      this.#takeOver(target, result, verdict);
+      return;
+    }
+    // What `Call` does with a success that nothing listens to or records.
+    target.countClosedAttempt(false);
+    const finished = Date.now();
+    target.record(false, finished - this.#startedAt, finished);
+    if (this.#context) this.#context.servedBy = target.name;
+    this.#exchange.resolve(result.value);
+  }
+
+  /** A `Call` continues from this attempt's outcome, with the same start and correlation ID. */
+  #takeOver(target: RegionState, result: AttemptResult<T>, verdict: Verdict): void {
+    const origin = { startedAt: this.#startedAt, ownCorrelationId: this.#ownCorrelationId };
+    const call = new Call(
+      this.#env,
+      this.#exchange,
+      this.#classify,
+      this.#options,
+      this.#context,
+      origin,
+    );
+    this.#call = call;
+    if (this.#aborted) call.abort(this.#abortReason);
+    // The attempt as `Call` records it: it ran with the breaker closed.
+    const first = new PendingAttempt(call, target, 1, this.#startedAt, 'closed');
+    call.takeOver(first, result, verdict);
+  }
+}
