@@ -647,6 +647,37 @@ describe('caller handlers', () => {
     expect(events).toEqual(['start', 'error:not interested']);
   });
 
+  it('a handler that aborts mid-body gets one error, no more data, and the socket closes', async () => {
+    const [east] = await regions(['us-east']);
+    const closed = new Promise<void>((resolve) => {
+      east.handler = (req, res) => {
+        req.socket.once('close', () => resolve());
+        res.write(Buffer.alloc(64 * 1024, 'a')); // the rest never comes: only an abort ends it
+      };
+    });
+    const d = dispatcher([east] as RegionServer[]);
+    const events: string[] = [];
+    const reason = new Error('enough');
+    await new Promise<void>((resolve) => {
+      d.dispatch(
+        { origin: 'http://orders.regional', path: '/x', method: 'GET' },
+        {
+          onResponseData(controller) {
+            if (!events.includes('data')) events.push('data');
+            controller.abort(reason);
+          },
+          onResponseEnd: () => events.push('end'),
+          onResponseError(_controller, error) {
+            events.push(`error:${error.message}`);
+            resolve();
+          },
+        },
+      );
+    });
+    await closed;
+    expect(events).toEqual(['data', 'error:enough']);
+  });
+
   it('a pause made before the response started holds the response until resume', async () => {
     const [east] = await regions(['us-east']);
     east.handler = reply(200, 'hello');

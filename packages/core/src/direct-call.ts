@@ -54,7 +54,6 @@ export function startCall<T>(
   const inherited = context?.deadline;
   const deadline = inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
   const signal = callSignal(options.signal, context);
-  const full = () => new Call(env, exchange, classify, options, context);
   // Calls that need `Call` from the start: events to build, options it refuses (naming the
   // field), regions to exclude, a caller that already gave up, no time left.
   if (
@@ -64,13 +63,15 @@ export function startCall<T>(
     signal?.aborted ||
     deadline <= now
   ) {
-    return started(full());
+    return fullCall(env, exchange, classify, options, context);
   }
   const opened = env.tracing.open();
-  if (opened) return started(full(), { opened });
+  if (opened) return fullCall(env, exchange, classify, options, context, { opened });
   const planned = env.planner.first(now);
   // Not closed: the attempt is a half-open breaker's probe, which only opossum admits.
-  if (!planned?.breakerClosed) return started(full(), { opened: undefined, planned });
+  if (!planned?.breakerClosed) {
+    return fullCall(env, exchange, classify, options, context, { opened: undefined, planned });
+  }
   const direct = new DirectCall(env, exchange, classify, options, context, signal, now, deadline);
   direct.run(planned);
   return direct;
@@ -81,7 +82,15 @@ function needsEvents(env: CallEnvironment): boolean {
   return env.events.wants('attempt') || env.events.wants('call');
 }
 
-function started<T>(call: Call<T>, handedOver?: Parameters<Call<T>['start']>[0]): Call<T> {
+function fullCall<T>(
+  env: CallEnvironment,
+  exchange: CallExchange<T>,
+  classify: Classifier<T> | undefined,
+  options: CallOptions,
+  context: RegionContext | undefined,
+  handedOver?: Parameters<Call<T>['start']>[0],
+): Call<T> {
+  const call = new Call(env, exchange, classify, options, context);
   call.start(handedOver);
   return call;
 }

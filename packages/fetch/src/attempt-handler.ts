@@ -52,7 +52,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   rawTrailers: unknown = null;
   #phase = Phase.Waiting;
   #controller: Controller | null = null;
-  readonly #outcome: Settle<AttemptHandler>;
+  readonly #outcome: Settle<ResponseHead>;
   #abandonedBecause: Error | undefined;
   /** Chunks received before the decision (or while the caller is paused during replay). */
   #buffer: Buffer[] | undefined;
@@ -67,8 +67,30 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   #delivered = false;
 
   /** `outcome` is told this handler when the response head arrives, or the error before it. */
-  constructor(outcome: Settle<AttemptHandler>) {
+  constructor(outcome: Settle<ResponseHead>) {
     this.#outcome = outcome;
+  }
+
+  /**
+   * Takes over an attempt that `RegionalCall` handled itself so far (its first, see there):
+   * `controller` is the attempt's, if undici started it, and `head` the response head already
+   * reported to `outcome`, if one arrived. Events that follow go to the handler returned.
+   */
+  static adopt(
+    outcome: Settle<ResponseHead>,
+    controller: Controller | null,
+    head: (ResponseHead & { readonly statusMessage: string | undefined }) | undefined,
+  ): AttemptHandler {
+    const handler = new AttemptHandler(outcome);
+    handler.#controller = controller;
+    if (head) {
+      handler.statusCode = head.statusCode;
+      handler.headers = head.headers;
+      handler.statusMessage = head.statusMessage;
+      handler.rawHeaders = controller?.rawHeaders ?? null;
+      handler.#phase = Phase.Undecided;
+    }
+    return handler;
   }
 
   onRequestStart(controller: Controller): void {
@@ -77,8 +99,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   }
 
   onRequestUpgrade(controller: Controller): void {
-    // Upgrades are rejected before dispatch; a server switching protocols anyway is an error.
-    controller.abort(new Error('regionkit: unexpected protocol upgrade'));
+    refuseUpgrade(controller);
   }
 
   onResponseStart(
@@ -241,3 +262,8 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Upgrades are rejected before dispatch; a server switching protocols anyway is an error. */
+export function refuseUpgrade(controller: Controller): void {
+  controller.abort(new Error('regionkit: unexpected protocol upgrade'));
+}

@@ -1,7 +1,7 @@
 import type { RegionalClient } from '@regionkit/core';
 import { ConfigError } from '@regionkit/core';
 import { Agent, Dispatcher } from 'undici';
-import type { AttemptHandler } from './attempt-handler.js';
+import type { ResponseHead } from './classify.js';
 import { regionalInterceptor } from './interceptor.js';
 import type { RegionalDispatcherOptions } from './types.js';
 
@@ -10,7 +10,7 @@ import type { RegionalDispatcherOptions } from './types.js';
  * `fetch()`, `stream()` or any undici API. Never installed as the global dispatcher.
  */
 export class RegionalDispatcher extends Dispatcher {
-  readonly client: RegionalClient<AttemptHandler>;
+  readonly client: RegionalClient<ResponseHead>;
   readonly logicalOrigin: string;
   readonly #base: Dispatcher;
   readonly #ownsBase: boolean;

@@ -1,6 +1,6 @@
 import { currentContext, type RegionalClient, runInContext } from '@regionkit/core';
 import { Request, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
-import type { AttemptHandler } from './attempt-handler.js';
+import type { ResponseHead } from './classify.js';
 import { HTTP_DEFAULTS } from './defaults.js';
 import { RegionalDispatcher } from './dispatcher.js';
 import { readCallerHeaders } from './request-headers.js';
@@ -22,7 +22,7 @@ export interface RegionalFetch {
    */
   (input: string | URL | Request | globalThis.Request, init?: RegionalFetchInit): Promise<Response>;
   /** The core client: `status()`, `on(...)`, `close()`. */
-  readonly client: RegionalClient<AttemptHandler>;
+  readonly client: RegionalClient<ResponseHead>;
   /** The dispatcher every call goes through, usable with any undici API. */
   readonly dispatcher: RegionalDispatcher;
   readonly logicalOrigin: string;

@@ -1,13 +1,13 @@
 import type { RegionalClient } from '@regionkit/core';
 import type { Dispatcher } from 'undici';
-import type { AttemptHandler } from './attempt-handler.js';
+import type { ResponseHead } from './classify.js';
 import { RegionalCall } from './regional-call.js';
 import { createServiceRuntime, isOwnOrigin } from './runtime.js';
 import type { RegionalHttpOptions } from './types.js';
 
 export interface RegionalInterceptor extends Dispatcher.DispatcherComposeInterceptor {
   /** The core client: `status()`, `on(...)`, `close()`. */
-  readonly client: RegionalClient<AttemptHandler>;
+  readonly client: RegionalClient<ResponseHead>;
   /** Origin that names the whole service (`http://orders.regional` by default). */
   readonly logicalOrigin: string;
   /** Closes the core client (breaker timers). The dispatchers it was composed on stay yours. */

@@ -14,8 +14,8 @@ import {
   validCorrelationId,
 } from '@regionkit/core';
 import type { Dispatcher } from 'undici';
-import { AttemptHandler, type ResponseSink } from './attempt-handler.js';
-import { classifyHttp } from './classify.js';
+import { AttemptHandler, type ResponseSink, refuseUpgrade } from './attempt-handler.js';
+import { classifyHttp, type ResponseHead } from './classify.js';
 import type { ResolvedHttpConfig } from './config.js';
 import { IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
 import { BodyNotReplayableError, UnsupportedRequestError } from './errors.js';
@@ -32,7 +32,22 @@ export interface ServiceRuntime {
 }
 
 type Handler = Dispatcher.DispatchHandler;
+type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
+
+const NO_RESPONSE_HEADERS: Headers = Object.freeze({});
+
+/** Who handles the first attempt's undici events (see "the first attempt" below). */
+enum First {
+  /** Not sent yet. */
+  NotSent,
+  /** Sent, with this call as its handler; no response head yet, or one the call is deciding on. */
+  Sent,
+  /** Returned to the caller as it arrived: its events go straight through. */
+  Committed,
+  /** Handed to an AttemptHandler, like any other attempt: it gets the events. */
+  Handed,
+}
 
 const ABORTED: Verdict = Object.freeze({ kind: 'aborted' });
 
@@ -47,10 +62,19 @@ const SEND_ONCE: CallOptions = Object.freeze({ idempotent: false });
  * caller exactly one outcome: the chosen attempt's response, streamed, or one error.
  */
 export class RegionalCall
-  implements Dispatcher.DispatchController, ResponseSink, CallExchange<AttemptHandler>
+  implements
+    Dispatcher.DispatchController,
+    Dispatcher.DispatchHandler,
+    ResponseSink,
+    CallExchange<ResponseHead>,
+    ResponseHead
 {
   rawHeaders: Dispatcher.DispatchController['rawHeaders'] = null;
   rawTrailers: Dispatcher.DispatchController['rawTrailers'] = null;
+  /** The first attempt's response head, while this call handles that attempt itself. */
+  statusCode = 0;
+  headers: Headers = NO_RESPONSE_HEADERS;
+  statusMessage: string | undefined;
   readonly #runtime: ServiceRuntime;
   readonly #dispatch: Dispatcher.Dispatch;
   readonly #options: Dispatcher.DispatchOptions;
@@ -65,6 +89,10 @@ export class RegionalCall
   #notRetriedIn: string | undefined;
   #current: AttemptHandler | undefined;
   #committed: AttemptHandler | undefined;
+  #first = First.NotSent;
+  /** The first attempt's undici controller and core outcome, while this call handles it. */
+  #firstController: Controller | null = null;
+  #firstOutcome: Settle<ResponseHead> | undefined;
   #aborted = false;
   /** The core call running this request's attempts, once started. */
   #call: CallHandle | undefined;
@@ -157,23 +185,104 @@ export class RegionalCall
       this.#fail(reason);
       return;
     }
+    if (this.#first === First.Committed) {
+      this.#firstController?.abort(reason); // undici answers with onResponseError
+      return;
+    }
     if (this.#committed) {
       this.#committed.abortCommitted(reason);
       return;
     }
-    this.#current?.discard(reason); // a pending attempt rejects, and core stops (ABORTED)
+    this.#discardCurrent(reason); // a pending attempt rejects, and core stops (ABORTED)
     this.#call?.abort(reason); // between attempts: core stops waiting to retry
   }
 
   pause(): void {
     this.#paused = true;
-    this.#committed?.pause();
+    if (this.#first === First.Committed) {
+      if (!this.#done) this.#firstController?.pause();
+    } else this.#committed?.pause();
   }
 
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#committed?.resume();
+    if (this.#first === First.Committed) {
+      if (!this.#done) this.#firstController?.resume();
+    } else this.#committed?.resume();
+  }
+
+  // --- the first attempt: this call is its undici handler ------------------------------------
+  //
+  // One object less per call on the common path: a first attempt whose response core returns
+  // as soon as its head arrives streams straight from undici to the caller through these
+  // methods. Anything else (a response core holds while it decides, or retries, a timeout or
+  // abort before the head, an error) hands the attempt to an AttemptHandler, which then gets
+  // its events like any other attempt's.
+
+  onRequestStart(controller: Controller): void {
+    if (this.#first === First.Handed) this.#current?.onRequestStart(controller);
+    else this.#firstController = controller;
+  }
+
+  onRequestUpgrade(controller: Controller): void {
+    if (this.#first === First.Handed) this.#current?.onRequestUpgrade(controller);
+    else refuseUpgrade(controller);
+  }
+
+  onResponseStart(
+    controller: Controller,
+    statusCode: number,
+    headers: Headers,
+    statusMessage?: string,
+  ): void {
+    if (this.#first !== First.Sent) {
+      if (this.#first === First.Handed) {
+        this.#current?.onResponseStart(controller, statusCode, headers, statusMessage);
+      }
+      return;
+    }
+    if (statusCode < 200) return; // interim 1xx
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.statusMessage = statusMessage;
+    this.#firstOutcome?.resolve(this); // core may return it (resolve(this)) before this returns
+    // Not returned at once: held (its body buffered) until core decides, as any attempt is.
+    if (this.#first === First.Sent) this.#handFirst();
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    if (this.#first === First.Committed) this.forwardData(chunk);
+    else if (this.#first === First.Handed) this.#current?.onResponseData(controller, chunk);
+  }
+
+  onResponseEnd(controller: Controller, trailers: Headers): void {
+    if (this.#first === First.Committed) this.forwardEnd(trailers, controller.rawTrailers ?? null);
+    else if (this.#first === First.Handed) this.#current?.onResponseEnd(controller, trailers);
+  }
+
+  onResponseError(controller: Controller | null, error: Error): void {
+    if (this.#first === First.Committed) this.forwardError(error);
+    else if (this.#first === First.Sent) this.#handFirst().onResponseError(controller, error);
+    else this.#current?.onResponseError(controller, error);
+  }
+
+  /** The first attempt goes to an AttemptHandler, in the state this call had it in. */
+  #handFirst(): AttemptHandler {
+    const head = this.statusCode !== 0 ? this : undefined;
+    const handler = AttemptHandler.adopt(
+      this.#firstOutcome as Settle<ResponseHead>,
+      this.#firstController,
+      head,
+    );
+    this.#first = First.Handed;
+    this.#current = handler;
+    return handler;
+  }
+
+  #discardCurrent(reason: Error): void {
+    if (this.#first === First.Sent) this.#handFirst().discard(reason);
+    else this.#current?.discard(reason);
   }
 
   // --- ResponseSink: the committed attempt's events, to the caller ---------------------------
@@ -250,8 +359,10 @@ export class RegionalCall
   // --- CallExchange: core sends the attempts here, and tells the call's outcome -------------
 
   /** The call returns this attempt's response. */
-  resolve(response: AttemptHandler): void {
-    this.#commit(response);
+  resolve(response: ResponseHead): void {
+    if (response !== this) this.#commit(response as AttemptHandler);
+    else if (this.#first === First.Sent) this.#commitFirst();
+    else this.#commit(this.#current as AttemptHandler); // the first attempt's, handed over
   }
 
   /** The call failed: no attempt's response is returned. */
@@ -260,15 +371,21 @@ export class RegionalCall
   }
 
   /** One attempt against `attempt.region`: same path, query, headers and body, new origin. */
-  send(attempt: Attempt, outcome: Settle<AttemptHandler>): void {
+  send(attempt: Attempt, outcome: Settle<ResponseHead>): void {
     // Reaching a new attempt means the previous response (a 503, say) is not the answer.
-    this.#current?.discard(RETRIED);
+    this.#discardCurrent(RETRIED);
     if (this.#aborted) {
       outcome.reject(this.#reason);
       return;
     }
-    const handler = new AttemptHandler(outcome);
-    this.#current = handler;
+    let handler: Handler;
+    if (this.#first === First.NotSent) {
+      this.#first = First.Sent;
+      this.#firstOutcome = outcome;
+      handler = this; // see "the first attempt"
+    } else {
+      handler = this.#current = new AttemptHandler(outcome);
+    }
     const origin = this.#runtime.config.originOf.get(attempt.region) as string;
     if (attempt.recording) this.#describeAttempt(attempt, origin);
     this.#dispatch(
@@ -282,11 +399,11 @@ export class RegionalCall
     );
   }
 
-  classify(result: AttemptResult<AttemptHandler>, attempt: Attempt): Verdict {
+  classify(result: AttemptResult<ResponseHead>, attempt: Attempt): Verdict {
     if (this.#aborted) return ABORTED;
     if (!result.ok && result.error instanceof AttemptTimeoutError) {
       // Core moved on; the request must not keep its connection busy.
-      this.#current?.discard(result.error);
+      this.#discardCurrent(result.error);
     }
     if (result.ok && attempt.recording) {
       attempt.setAttributes({ 'http.response.status_code': result.value.statusCode });
@@ -355,27 +472,48 @@ export class RegionalCall
     response.commit(this);
     // A pause made before there was a response (in onRequestStart, say) holds this one.
     if (this.#paused) response.pause();
-    this.rawHeaders = response.rawHeaders as Dispatcher.DispatchController['rawHeaders'];
-    try {
-      this.#handler.onResponseStarted?.();
-      this.#handler.onResponseStart?.(
-        this,
-        response.statusCode,
-        response.headers,
-        response.statusMessage,
-      );
-    } catch (error) {
-      this.abort(error as Error);
-      return;
-    }
+    if (!this.#startResponse(response, response.rawHeaders)) return;
     if (this.#aborted) return; // the handler aborted from onResponseStart; its error is on the way
     response.flush();
+  }
+
+  /**
+   * The first attempt's response, returned while its head is being reported: nothing of its
+   * body has arrived, so there is nothing to hold or replay.
+   */
+  #commitFirst(): void {
+    if (this.#done) return;
+    if (this.#aborted) {
+      this.#discardCurrent(this.#reason as Error);
+      this.#fail(this.#reason);
+      return;
+    }
+    this.#first = First.Committed;
+    const controller = this.#firstController;
+    if (this.#paused) controller?.pause();
+    this.#startResponse(this, controller?.rawHeaders ?? null);
+  }
+
+  /** Hands the caller the response head; false if its handler threw (the call is aborted). */
+  #startResponse(
+    head: ResponseHead & { readonly statusMessage: string | undefined },
+    rawHeaders: unknown,
+  ): boolean {
+    this.rawHeaders = rawHeaders as Dispatcher.DispatchController['rawHeaders'];
+    try {
+      this.#handler.onResponseStarted?.();
+      this.#handler.onResponseStart?.(this, head.statusCode, head.headers, head.statusMessage);
+      return true;
+    } catch (error) {
+      this.abort(error as Error);
+      return false;
+    }
   }
 
   #fail(error: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.#current?.discard(RETRIED);
+    this.#discardCurrent(RETRIED);
     let reported = error;
     if (this.#notRetriedIn !== undefined && !this.#aborted) {
       const { config } = this.#runtime;

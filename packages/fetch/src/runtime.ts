@@ -1,5 +1,5 @@
 import { createRegionalClient, type RegionalClientOptions } from '@regionkit/core';
-import type { AttemptHandler } from './attempt-handler.js';
+import type { ResponseHead } from './classify.js';
 import { resolveHttpConfig } from './config.js';
 import type { ServiceRuntime } from './regional-call.js';
 import type { RegionalHttpOptions } from './types.js';
@@ -7,7 +7,7 @@ import type { RegionalHttpOptions } from './types.js';
 /** Validates the options once and builds the core client every request of the service shares. */
 export function createServiceRuntime(options: RegionalHttpOptions): ServiceRuntime {
   // Core first: its errors about service, regions and localRegion are the most basic ones.
-  const client = createRegionalClient<AttemptHandler>(options as RegionalClientOptions);
+  const client = createRegionalClient<ResponseHead>(options as RegionalClientOptions);
   try {
     return { client, config: resolveHttpConfig(options) };
   } catch (error) {
