@@ -343,6 +343,55 @@ describe('connections', () => {
     expect(east.received[1]?.socketId).not.toBe(east.received[0]?.socketId);
   });
 
+  it("a retried response's body that arrives after the retry still closes past the drain limit", async () => {
+    const [east, west] = await regions();
+    // Far more than socket buffers hold: the server can finish sending only if it is drained.
+    const bodyBytes = 16 * 1024 * 1024;
+    let ending: Promise<string> | undefined;
+    east.handler = (req, res) => {
+      req.socket.on('error', () => {}); // the client resets this connection on purpose
+      ending = new Promise((resolve) => {
+        res.on('finish', () => resolve('sent to the end'));
+        req.socket.on('close', () => resolve('closed mid-body'));
+      });
+      res.writeHead(503, { 'content-length': String(bodyBytes) });
+      res.write('a');
+      // The rest only once the retry reached us-west: the first attempt was discarded by then.
+      west.handler = (_req, westRes) => {
+        res.end(Buffer.alloc(bodyBytes - 1, 'a'));
+        westRes.end('us-west');
+      };
+    };
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    expect(await (await orders('/o')).text()).toBe('us-west');
+    expect(await ending).toBe('closed mid-body');
+  });
+
+  it('an attempt that timed out while queued for a connection is never sent', async () => {
+    const [east, west] = await regions();
+    let release: () => void = () => {};
+    east.handler = (req, res) => {
+      if (req.url === '/hold') release = () => res.end('held');
+      else res.end('us-east');
+    };
+    const base = new Agent({ connections: 1 });
+    cleanups.push(() => base.close());
+    // The only connection to us-east is busy, so the call's first attempt waits in the queue.
+    const held = base.request({ origin: east.origin, path: '/hold', method: 'GET' });
+    await once(east.server, 'request');
+    const d = dispatcher([east, west] as RegionServer[], {
+      dispatcher: base,
+      retry: { attemptTimeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const res = await request('http://orders.regional/x', { dispatcher: d });
+    expect(await res.body.text()).toBe('us-west');
+    release();
+    await (await held).body.text();
+    // Queued behind the timed-out attempt: by the time this arrives, that one was sent or dropped.
+    await (await base.request({ origin: east.origin, path: '/after', method: 'GET' })).body.text();
+    expect(east.received.map((r) => r.url)).toEqual(['/hold', '/after']);
+  });
+
   it('aborts a timed-out attempt (its socket closes) and fails over', async () => {
     const [east, west] = await regions();
     const hung = new Promise<import('node:net').Socket>((resolve) => {

@@ -172,9 +172,11 @@ export function verdictOn<T>(
   }
 }
 
-/** Where a call that the direct lane started (see direct-call.ts) began. */
+/** What the direct lane (direct-call.ts) already worked out for a call it hands over. */
 export interface CallOrigin {
   readonly startedAt: number;
+  /** The signal that stops the call (see `callSignal`). */
+  readonly signal: AbortSignal | undefined;
   /** The correlation ID its first attempt sent, if the call drew its own. */
   readonly ownCorrelationId: string | undefined;
 }
@@ -220,7 +222,8 @@ const BREAKER_REJECTED: RetriableVerdict = Object.freeze({
  * Shaped for what comes next: an attempt is self-contained (a `PendingAttempt` that settles on
  * its own and reports to the call), so hedging can start a second one in parallel once
  * `#attemptOver` routes outcomes per attempt rather than by number, and the target choice
- * (`#nextRegion`) is the one place home-region pinning or session stickiness would hook in.
+ * (`#nextRegion`, and `startCall` for the direct lane's first attempt) is where home-region
+ * pinning or session stickiness would hook in.
  */
 export class Call<T> implements CallHandle {
   readonly #env: CallEnvironment;
@@ -282,7 +285,7 @@ export class Call<T> implements CallHandle {
     this.#classify = classify;
     this.#options = options;
     this.#context = context;
-    this.#signal = callSignal(options.signal, context);
+    this.#signal = origin ? origin.signal : callSignal(options.signal, context);
     this.#startedAt = origin?.startedAt ?? Date.now();
     this.#ownCorrelationId = origin?.ownCorrelationId;
     const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);

@@ -47,6 +47,53 @@ describe('the direct lane', () => {
     expect(direct.seen.at(-1)?.health[0]?.breaker).toBe('open');
   });
 
+  it('an attempt that reads its correlation ID only after the handover reads the call’s', async () => {
+    let lateRead: string | undefined;
+    const sent: string[] = [];
+    const { call, client } = fakeRegions({
+      'us-east': async (attempt) => {
+        setTimeout(() => (lateRead = attempt.correlationId), 1); // e.g. a log line, written late
+        return reset();
+      },
+      'us-west': async (attempt) => {
+        sent.push(attempt.correlationId);
+        return ok(attempt);
+      },
+    });
+    await expect(call()).resolves.toBe('served by us-west');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lateRead).toBe(sent[0]);
+    client.close();
+  });
+
+  it('an abort from inside the classifier stops the call instead of retrying it', async () => {
+    const client = createRegionalClient<string>(THREE_REGIONS);
+    const sentTo: string[] = [];
+    const reason = new Error('caller left');
+    const ended = Promise.withResolvers<unknown>();
+    const handle = client.start<string>(
+      {
+        send: (attempt, outcome) => {
+          sentTo.push(attempt.region);
+          queueMicrotask(() => outcome.resolve('503'));
+        },
+        resolve: ended.resolve,
+        reject: ended.resolve,
+      },
+      {
+        idempotent: true,
+        classify: () => {
+          handle.abort(reason);
+          return { kind: 'retriable', reason: 'status-503' };
+        },
+      },
+    );
+    await expect(ended.promise).resolves.toBe(reason);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sentTo).toEqual(['us-east']);
+    client.close();
+  });
+
   it('tells a listener that subscribed while the first attempt was out about that call', async () => {
     const client = createRegionalClient<string>(THREE_REGIONS);
     let answer: (value: string) => void = () => {};

@@ -6,6 +6,7 @@ import {
   type CallEnvironment,
   type CallExchange,
   type CallHandle,
+  type CallOrigin,
   isResendable,
   type Settle,
   verdictOn,
@@ -63,14 +64,18 @@ export function startCall<T>(
     signal?.aborted ||
     deadline <= now
   ) {
-    return fullCall(env, exchange, classify, options, context);
+    return fullCall(env, exchange, classify, options, context, origin(now, signal));
   }
   const opened = env.tracing.open();
-  if (opened) return fullCall(env, exchange, classify, options, context, { opened });
+  if (opened) {
+    return fullCall(env, exchange, classify, options, context, origin(now, signal), { opened });
+  }
+  // The one place besides `Call.#nextRegion` that asks the planner (a routing hook goes in both).
   const planned = env.planner.first(now);
   // Not closed: the attempt is a half-open breaker's probe, which only opossum admits.
   if (!planned?.breakerClosed) {
-    return fullCall(env, exchange, classify, options, context, { opened: undefined, planned });
+    const handedOver = { opened: undefined, planned };
+    return fullCall(env, exchange, classify, options, context, origin(now, signal), handedOver);
   }
   const direct = new DirectCall(env, exchange, classify, options, context, signal, now, deadline);
   direct.run(planned);
@@ -82,15 +87,20 @@ function needsEvents(env: CallEnvironment): boolean {
   return env.events.wants('attempt') || env.events.wants('call');
 }
 
+function origin(startedAt: number, signal: AbortSignal | undefined): CallOrigin {
+  return { startedAt, signal, ownCorrelationId: undefined };
+}
+
 function fullCall<T>(
   env: CallEnvironment,
   exchange: CallExchange<T>,
   classify: Classifier<T> | undefined,
   options: CallOptions,
   context: RegionContext | undefined,
+  from: CallOrigin,
   handedOver?: Parameters<Call<T>['start']>[0],
 ): Call<T> {
-  const call = new Call(env, exchange, classify, options, context);
+  const call = new Call(env, exchange, classify, options, context, from);
   call.start(handedOver);
   return call;
 }
@@ -175,9 +185,11 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
       this.#call.abort(reason);
       return;
     }
-    if (this.#settled) return;
+    if (this.#aborted) return;
     this.#aborted = true;
     this.#abortReason = reason;
+    // Settled, but deciding (an abort from inside the classifier): #takeOver passes it on.
+    if (this.#settled) return;
     // As `PendingAttempt.abandon`: settled first, so the transport's own AbortError is ignored.
     this.#settle({ ok: false, error: reason });
     this.#controller?.abort(reason);
@@ -221,6 +233,7 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
   }
   get correlationId(): string {
     if (this.#context) return this.#context.correlationId;
+    if (this.#call) return this.#call.correlationId(); // read first after the handover
     this.#ownCorrelationId ??= newCorrelationId();
     return this.#ownCorrelationId;
   }
@@ -277,15 +290,11 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
 
   /** A `Call` continues from this attempt's outcome, with the same start and correlation ID. */
   #takeOver(target: RegionState, result: AttemptResult<T>, verdict: Verdict): void {
-    const origin = { startedAt: this.#startedAt, ownCorrelationId: this.#ownCorrelationId };
-    const call = new Call(
-      this.#env,
-      this.#exchange,
-      this.#classify,
-      this.#options,
-      this.#context,
-      origin,
-    );
+    const call = new Call(this.#env, this.#exchange, this.#classify, this.#options, this.#context, {
+      startedAt: this.#startedAt,
+      signal: this.#callSignal,
+      ownCorrelationId: this.#ownCorrelationId,
+    });
     this.#call = call;
     if (this.#aborted) call.abort(this.#abortReason);
     // The attempt as `Call` records it: it ran with the breaker closed.

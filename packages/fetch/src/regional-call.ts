@@ -93,6 +93,8 @@ export class RegionalCall
   /** The first attempt's undici controller and core outcome, while this call handles it. */
   #firstController: Controller | null = null;
   #firstOutcome: Settle<ResponseHead> | undefined;
+  /** The handler the first attempt was handed to: undici's events for it go there for good. */
+  #firstHandler: AttemptHandler | undefined;
   #aborted = false;
   /** The core call running this request's attempts, once started. */
   #call: CallHandle | undefined;
@@ -221,12 +223,12 @@ export class RegionalCall
   // its events like any other attempt's.
 
   onRequestStart(controller: Controller): void {
-    if (this.#first === First.Handed) this.#current?.onRequestStart(controller);
+    if (this.#firstHandler) this.#firstHandler.onRequestStart(controller);
     else this.#firstController = controller;
   }
 
   onRequestUpgrade(controller: Controller): void {
-    if (this.#first === First.Handed) this.#current?.onRequestUpgrade(controller);
+    if (this.#firstHandler) this.#firstHandler.onRequestUpgrade(controller);
     else refuseUpgrade(controller);
   }
 
@@ -237,9 +239,7 @@ export class RegionalCall
     statusMessage?: string,
   ): void {
     if (this.#first !== First.Sent) {
-      if (this.#first === First.Handed) {
-        this.#current?.onResponseStart(controller, statusCode, headers, statusMessage);
-      }
+      this.#firstHandler?.onResponseStart(controller, statusCode, headers, statusMessage);
       return;
     }
     if (statusCode < 200) return; // interim 1xx
@@ -253,21 +253,25 @@ export class RegionalCall
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.#first === First.Committed) this.forwardData(chunk);
-    else if (this.#first === First.Handed) this.#current?.onResponseData(controller, chunk);
+    else this.#firstHandler?.onResponseData(controller, chunk);
   }
 
   onResponseEnd(controller: Controller, trailers: Headers): void {
     if (this.#first === First.Committed) this.forwardEnd(trailers, controller.rawTrailers ?? null);
-    else if (this.#first === First.Handed) this.#current?.onResponseEnd(controller, trailers);
+    else this.#firstHandler?.onResponseEnd(controller, trailers);
   }
 
   onResponseError(controller: Controller | null, error: Error): void {
     if (this.#first === First.Committed) this.forwardError(error);
     else if (this.#first === First.Sent) this.#handFirst().onResponseError(controller, error);
-    else this.#current?.onResponseError(controller, error);
+    else this.#firstHandler?.onResponseError(controller, error);
   }
 
-  /** The first attempt goes to an AttemptHandler, in the state this call had it in. */
+  /**
+   * The first attempt goes to an AttemptHandler, in the state this call had it in. undici
+   * keeps calling this call for that request, so its events are passed on to the handler for
+   * good, whichever attempt is current by then.
+   */
   #handFirst(): AttemptHandler {
     const head = this.statusCode !== 0 ? this : undefined;
     const handler = AttemptHandler.adopt(
@@ -276,7 +280,12 @@ export class RegionalCall
       head,
     );
     this.#first = First.Handed;
+    this.#firstHandler = handler;
     this.#current = handler;
+    // The head now lives in the handler; the controller the caller sees keeps none of it.
+    this.statusCode = 0;
+    this.headers = NO_RESPONSE_HEADERS;
+    this.statusMessage = undefined;
     return handler;
   }
 
@@ -362,7 +371,7 @@ export class RegionalCall
   resolve(response: ResponseHead): void {
     if (response !== this) this.#commit(response as AttemptHandler);
     else if (this.#first === First.Sent) this.#commitFirst();
-    else this.#commit(this.#current as AttemptHandler); // the first attempt's, handed over
+    else this.#commit(this.#firstHandler as AttemptHandler); // the first attempt's, handed over
   }
 
   /** The call failed: no attempt's response is returned. */
@@ -483,11 +492,7 @@ export class RegionalCall
    */
   #commitFirst(): void {
     if (this.#done) return;
-    if (this.#aborted) {
-      this.#discardCurrent(this.#reason as Error);
-      this.#fail(this.#reason);
-      return;
-    }
+    // (Not aborted: an abort before the head hands the attempt over, see #discardCurrent.)
     this.#first = First.Committed;
     const controller = this.#firstController;
     if (this.#paused) controller?.pause();
