@@ -381,7 +381,8 @@ describe('connections', () => {
     await once(east.server, 'request');
     const d = dispatcher([east, west] as RegionServer[], {
       dispatcher: base,
-      retry: { attemptTimeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5 },
+      // Long enough for the retry's new connection to us-west on a loaded machine.
+      retry: { attemptTimeoutMs: 300, baseDelayMs: 1, maxDelayMs: 5 },
     });
     const res = await request('http://orders.regional/x', { dispatcher: d });
     expect(await res.body.text()).toBe('us-west');

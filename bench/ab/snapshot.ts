@@ -8,15 +8,21 @@ import { cpSync, mkdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { SNAPSHOT_NAME, snapshotDir } from './snapshots.js';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const name = process.argv[2];
-if (!name || !/^[\w.-]+$/.test(name)) {
-  console.error('usage: pnpm bench:snapshot NAME (letters, digits, ".", "-", "_")');
+// A plain name: nothing that resolves outside .ab/ (".", "..") is ever removed below.
+if (!name || !SNAPSHOT_NAME.test(name) || name === 'undici') {
+  console.error(
+    'usage: pnpm bench:snapshot NAME (a letter or digit, then letters, digits, ".", "-", "_"; not "undici")',
+  );
   process.exit(2);
 }
 
-const modules = join(root, '.ab', name, 'node_modules');
-rmSync(join(root, '.ab', name), { recursive: true, force: true });
+const snapshot = snapshotDir(name);
+const modules = join(snapshot, 'node_modules');
+rmSync(snapshot, { recursive: true, force: true });
 for (const pkg of ['core', 'fetch']) {
   const to = join(modules, '@regionkit', pkg);
   mkdirSync(to, { recursive: true });

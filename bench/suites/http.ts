@@ -11,40 +11,13 @@
  * p50Ms, p99Ms }. Goals at concurrency 64: regionkit-request ≥ 0.9 × undici, regionkit-fetch
  * ≥ 0.9 × undici-fetch.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { createRegionalFetch, regionalDispatcher } from '@regionkit/fetch';
 import { Agent, type Dispatcher, fetch, request } from 'undici';
+import { REQUESTS, ROUNDS, startServer, WARMUP } from '../http-plan.js';
 import { measureSideBySide } from '../load.js';
 import type { BenchSuite } from '../row.js';
 
-const CONCURRENCIES = [1, 64] as const;
-// REQUESTS, WARMUP, ROUNDS: exported for `pnpm bench:profile`, which measures c=64 the same way.
-/** Requests per subject per round: bounded, about a second each on a 2-core machine. */
-export const REQUESTS: Record<(typeof CONCURRENCIES)[number], number> = { 1: 1_000, 64: 6_000 };
-export const WARMUP = 5_000;
-export const ROUNDS = 8;
-
-const SERVER = `
-const http = require('node:http');
-const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-  res.setHeader('content-type', 'text/plain');
-  res.end('ok');
-});
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-process.on('disconnect', () => process.exit(0));
-process.stdin.on('end', () => process.exit(0));
-`;
-
-/** The suite's loopback server, in a child process; also used by `pnpm bench:instructions`. */
-export async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const [port] = (await once(lines, 'line')) as [string];
-  lines.close();
-  return { origin: `http://127.0.0.1:${port}`, child };
-}
+export { REQUESTS, ROUNDS, startServer, WARMUP } from '../http-plan.js';
 
 type Subject = { name: string; call: () => Promise<unknown>; close: () => Promise<unknown> };
 

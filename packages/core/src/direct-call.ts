@@ -188,7 +188,8 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#abortReason = reason;
-    // Settled, but deciding (an abort from inside the classifier): #takeOver passes it on.
+    // Settled: if still deciding (an abort from inside the classifier), #takeOver passes it on;
+    // after a success there is nothing left to stop.
     if (this.#settled) return;
     // As `PendingAttempt.abandon`: settled first, so the transport's own AbortError is ignored.
     this.#settle({ ok: false, error: reason });
