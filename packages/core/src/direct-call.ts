@@ -77,8 +77,18 @@ export function startCall<T>(
     const handedOver = { opened: undefined, planned };
     return fullCall(env, exchange, classify, options, context, origin(now, signal), handedOver);
   }
-  const direct = new DirectCall(env, exchange, classify, options, context, signal, now, deadline);
-  direct.run(planned);
+  const direct = new DirectCall(
+    env,
+    exchange,
+    classify,
+    options,
+    context,
+    signal,
+    now,
+    deadline,
+    planned,
+  );
+  direct.run();
   return direct;
 }
 
@@ -112,9 +122,9 @@ function fullCall<T>(
  */
 class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
   // Own enumerable fields are the attempt's public data only, as on `PendingAttempt`.
-  region = '';
+  readonly region: string;
   readonly number = 1;
-  attemptDeadline = 0;
+  readonly attemptDeadline: number;
   readonly #env: CallEnvironment;
   readonly #exchange: CallExchange<T>;
   readonly #classify: Classifier<T> | undefined;
@@ -124,7 +134,8 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
   readonly #callSignal: AbortSignal | undefined;
   readonly #startedAt: number;
   readonly #deadline: number;
-  #target: RegionState | undefined;
+  /** The region the attempt goes to; its breaker was closed when the call started. */
+  readonly #target: RegionState;
   #ownCorrelationId: string | undefined;
   #watchIndex = -1;
   /** Listens for the call's signal; only built when there is one. */
@@ -148,7 +159,9 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     signal: AbortSignal | undefined,
     startedAt: number,
     deadline: number,
+    target: RegionState,
   ) {
+    this.region = target.name;
     this.#env = env;
     this.#exchange = exchange;
     this.#classify = classify;
@@ -157,16 +170,14 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     this.#callSignal = signal;
     this.#startedAt = startedAt;
     this.#deadline = deadline;
+    this.#target = target;
+    const resendable = isResendable(options);
+    this.attemptDeadline = attemptDeadlineOf(env.config, resendable, deadline, 1, startedAt);
   }
 
-  /** Sends the first attempt to `target`, whose breaker is closed (nothing to ask opossum). */
-  run(target: RegionState): void {
-    const now = this.#startedAt;
-    this.#target = target;
-    this.region = target.name;
-    const resendable = isResendable(this.#options);
-    this.attemptDeadline = attemptDeadlineOf(this.#env.config, resendable, this.#deadline, 1, now);
-    this.#env.budget.recordCall(now);
+  /** Sends the first attempt (its region's breaker is closed: nothing to ask opossum). */
+  run(): void {
+    this.#env.budget.recordCall(this.#startedAt);
     this.#env.watch.add(this);
     const signal = this.#callSignal;
     if (signal) {
@@ -272,13 +283,13 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     this.#settled = true;
     this.#env.watch.delete(this);
     if (this.#onAbort) this.#callSignal?.removeEventListener('abort', this.#onAbort);
-    const target = this.#target as RegionState;
+    const target = this.#target;
     const verdict =
       this.#aborted || this.#callSignal?.aborted === true
         ? ABORTED
         : verdictOn(this.#classify, this.#exchange, result, this);
     if (!result.ok || verdict.kind !== 'success' || needsEvents(this.#env)) {
-      this.#takeOver(target, result, verdict);
+      this.#takeOver(result, verdict);
       return;
     }
     // What `Call` does with a success that nothing listens to or records.
@@ -290,7 +301,7 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
   }
 
   /** A `Call` continues from this attempt's outcome, with the same start and correlation ID. */
-  #takeOver(target: RegionState, result: AttemptResult<T>, verdict: Verdict): void {
+  #takeOver(result: AttemptResult<T>, verdict: Verdict): void {
     const call = new Call(this.#env, this.#exchange, this.#classify, this.#options, this.#context, {
       startedAt: this.#startedAt,
       signal: this.#callSignal,
@@ -299,7 +310,7 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     this.#call = call;
     if (this.#aborted) call.abort(this.#abortReason);
     // The attempt as `Call` records it: it ran with the breaker closed.
-    const first = new PendingAttempt(call, target, 1, this.#startedAt, 'closed');
+    const first = new PendingAttempt(call, this.#target, 1, this.#startedAt, 'closed');
     call.takeOver(first, result, verdict);
   }
 }
