@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRegionalClient } from './client.js';
+import { createRegionalClient, type RegionalClient } from './client.js';
 import { createContext, runInContext } from './context.js';
 import { type Behaviour, fakeRegions, ok, reset, settle, THREE_REGIONS } from './test-helpers.js';
 
@@ -9,10 +9,17 @@ import { type Behaviour, fakeRegions, ok, reset, settle, THREE_REGIONS } from '.
  * tests hold the two to the same results.
  */
 describe('the direct lane', () => {
+  const clients: RegionalClient<string>[] = [];
+  /** Closed after the test, whether it passed or not. */
+  function closing<C extends RegionalClient<string>>(client: C): C {
+    clients.push(client);
+    return client;
+  }
   beforeEach(() => {
     vi.useFakeTimers(); // a frozen clock: every latency is 0, so health snapshots compare exactly
   });
   afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
     vi.useRealTimers();
   });
 
@@ -25,6 +32,7 @@ describe('the direct lane', () => {
       { 'us-east': (attempt) => next(attempt) },
       { breaker: { volumeThreshold: 6, errorThresholdPercentage: 40 } },
     );
+    closing(regions.client);
     if (throughCall) regions.client.on('attempt', () => {});
     const seen = [];
     for (const answer of SCRIPT) {
@@ -34,7 +42,6 @@ describe('the direct lane', () => {
       const { regions: health } = regions.client.status();
       seen.push({ outcome, servedBy: context.servedBy, health });
     }
-    regions.client.close();
     return { seen, attempts: regions.attempts };
   }
 
@@ -60,14 +67,14 @@ describe('the direct lane', () => {
         return ok(attempt);
       },
     });
+    closing(client);
     await expect(call()).resolves.toBe('served by us-west');
     await vi.advanceTimersByTimeAsync(1);
     expect(lateRead).toBe(sent[0]);
-    client.close();
   });
 
   it('an abort from inside the classifier stops the call instead of retrying it', async () => {
-    const client = createRegionalClient<string>(THREE_REGIONS);
+    const client = closing(createRegionalClient<string>(THREE_REGIONS));
     const sentTo: string[] = [];
     const reason = new Error('caller left');
     const ended = Promise.withResolvers<unknown>();
@@ -91,11 +98,10 @@ describe('the direct lane', () => {
     await expect(ended.promise).resolves.toBe(reason);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(sentTo).toEqual(['us-east']);
-    client.close();
   });
 
   it('tells a listener that subscribed while the first attempt was out about that call', async () => {
-    const client = createRegionalClient<string>(THREE_REGIONS);
+    const client = closing(createRegionalClient<string>(THREE_REGIONS));
     let answer: (value: string) => void = () => {};
     const result = client.execute(() => new Promise<string>((resolve) => (answer = resolve)), {
       idempotent: true,
@@ -106,6 +112,5 @@ describe('the direct lane', () => {
     answer('done');
     await expect(result).resolves.toBe('done');
     expect(events).toEqual(['attempt us-east success', 'call success servedBy=us-east']);
-    client.close();
   });
 });
