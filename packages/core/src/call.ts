@@ -196,6 +196,23 @@ export function attemptDeadlineOf(
   return now + Math.max(1, Math.floor((callDeadline - now) / attemptsLeft));
 }
 
+/** A call's deadline (epoch ms): its own `deadlineMs`, capped by the context's deadline. */
+export function callDeadlineOf(
+  config: ResolvedConfig,
+  options: CallOptions,
+  context: RegionContext | undefined,
+  startedAt: number,
+): number {
+  const ownDeadline = startedAt + (options.deadlineMs ?? config.deadlineMs);
+  const inherited = context?.deadline;
+  return inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
+}
+
+/** A call's priority: its own, else the context's. */
+export function callPriority(options: CallOptions, context: RegionContext | undefined): Priority {
+  return options.priority ?? context?.priority ?? 'default';
+}
+
 /** May a call with these options be sent more than once? */
 export function isResendable(options: CallOptions): boolean {
   // A blank key identifies nothing: the server cannot tell two sends of it apart.
@@ -288,12 +305,10 @@ export class Call<T> implements CallHandle {
     this.#signal = origin ? origin.signal : callSignal(options.signal, context);
     this.#startedAt = origin?.startedAt ?? Date.now();
     this.#ownCorrelationId = origin?.ownCorrelationId;
-    const ownDeadline = this.#startedAt + (options.deadlineMs ?? env.config.deadlineMs);
-    const inherited = context?.deadline;
-    this.#deadline = inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
+    this.#deadline = callDeadlineOf(env.config, options, context, this.#startedAt);
     this.#deadlineMs = this.#deadline - this.#startedAt;
     this.#resendable = isResendable(options);
-    this.#priority = options.priority ?? context?.priority ?? 'default';
+    this.#priority = callPriority(options, context);
   }
 
   /**

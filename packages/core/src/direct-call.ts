@@ -7,17 +7,19 @@ import {
   type CallExchange,
   type CallHandle,
   type CallOrigin,
+  callDeadlineOf,
+  callPriority,
   isResendable,
   type Settle,
   verdictOn,
 } from './call.js';
 import { callSignal, newCorrelationId, type RegionContext } from './context.js';
-import type { Watched } from './deadline-watch.js';
 import {
   attemptAbortSignal,
   attemptTimedOut,
   injectTraceContextFrom,
   PendingAttempt,
+  WatchedAttempt,
 } from './pending-attempt.js';
 import type { RegionState } from './region-state.js';
 import type {
@@ -51,9 +53,7 @@ export function startCall<T>(
 ): CallHandle {
   const { deadlineMs } = options;
   const now = Date.now();
-  const ownDeadline = now + (deadlineMs ?? env.config.deadlineMs);
-  const inherited = context?.deadline;
-  const deadline = inherited !== undefined ? Math.min(ownDeadline, inherited) : ownDeadline;
+  const deadline = callDeadlineOf(env.config, options, context, now);
   const signal = callSignal(options.signal, context);
   // Calls that need `Call` from the start: events to build, options it refuses (naming the
   // field), regions to exclude, a caller that already gave up, no time left.
@@ -120,7 +120,7 @@ function fullCall<T>(
  * exchange sends, the `Settle` it reports on, the deadline watch's entry. Once that attempt's
  * outcome is known, the call is done (a success) or a `Call`'s.
  */
-class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
+class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHandle {
   // Own enumerable fields are the attempt's public data only, as on `PendingAttempt`.
   readonly region: string;
   readonly number = 1;
@@ -137,7 +137,6 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
   /** The region the attempt goes to; its breaker was closed when the call started. */
   readonly #target: RegionState;
   #ownCorrelationId: string | undefined;
-  #watchIndex = -1;
   /** Listens for the call's signal; only built when there is one. */
   #onAbort: (() => void) | undefined;
   /** Aborts the attempt's `signal`; both built only if the transport asks for the signal. */
@@ -161,6 +160,7 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     deadline: number,
     target: RegionState,
   ) {
+    super();
     this.region = target.name;
     this.#env = env;
     this.#exchange = exchange;
@@ -217,17 +217,7 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     this.#settle({ ok: false, error });
   }
 
-  // --- Watched ---------------------------------------------------------------------------------
-
-  get deadline(): number {
-    return this.attemptDeadline;
-  }
-  get watchIndex(): number {
-    return this.#watchIndex;
-  }
-  set watchIndex(index: number) {
-    this.#watchIndex = index;
-  }
+  // --- WatchedAttempt ------------------------------------------------------------------------
 
   expire(): void {
     const timedOut = attemptTimedOut(this, this.#startedAt);
@@ -250,7 +240,7 @@ class DirectCall<T> implements Attempt, Settle<T>, Watched, CallHandle {
     return this.#ownCorrelationId;
   }
   get priority(): Priority {
-    return this.#options.priority ?? this.#context?.priority ?? 'default';
+    return callPriority(this.#options, this.#context);
   }
   get idempotencyKey(): string | undefined {
     return this.#options.idempotencyKey;

@@ -19,6 +19,28 @@ const CLIENT_STALL_MS = 100;
 const noop = () => {};
 
 /**
+ * An attempt as the client's deadline sweep sees it (`Watched`): its deadline, and its place in
+ * the sweep's list, kept private so the attempt's own enumerable fields stay its public data.
+ */
+export abstract class WatchedAttempt implements Watched {
+  abstract readonly attemptDeadline: number;
+  #watchIndex = -1;
+
+  get deadline(): number {
+    return this.attemptDeadline;
+  }
+  get watchIndex(): number {
+    return this.#watchIndex;
+  }
+  set watchIndex(index: number) {
+    this.#watchIndex = index;
+  }
+
+  /** Called by the sweep once `deadline` has passed: the attempt settles as timed out. */
+  abstract expire(): void;
+}
+
+/**
  * The outcome of an attempt that reached its deadline. A sweep far later than the deadline
  * means this process stalled (GC, a busy event loop), so the response may be sitting unread in
  * a socket: not evidence against the region.
@@ -65,7 +87,10 @@ export function injectTraceContextFrom<C>(
  * breaker was closed at the start (see RegionState.countClosedAttempt), otherwise through a
  * BreakerReport this attempt settles.
  */
-export class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAttempt {
+export class PendingAttempt<T>
+  extends WatchedAttempt
+  implements Attempt, Settle<T>, BreakerAttempt
+{
   // Own enumerable fields are what a transport that logs or spreads its attempt sees: the
   // attempt's public data only. What the call and the deadline watch need is private, read
   // through accessors.
@@ -78,7 +103,6 @@ export class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAt
   readonly #target: RegionState;
   readonly #startedAt: number;
   readonly #breakerBefore: BreakerState;
-  #watchIndex = -1;
   /** Listens for the caller's abort; only built when the call has a signal. */
   #onAbort: (() => void) | undefined;
   /** Aborts `signal`; both built only if the transport asks for the signal. */
@@ -101,6 +125,7 @@ export class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAt
     now: number,
     breakerBefore: BreakerState = target.breakerState,
   ) {
+    super();
     this.#call = call;
     this.#target = target;
     this.region = target.name;
@@ -163,17 +188,7 @@ export class PendingAttempt<T> implements Attempt, Watched, Settle<T>, BreakerAt
     return this.trace?.span?.isRecording() === true;
   }
 
-  // --- Watched: the client's deadline sweep ---------------------------------------------------
-
-  get deadline(): number {
-    return this.attemptDeadline;
-  }
-  get watchIndex(): number {
-    return this.#watchIndex;
-  }
-  set watchIndex(index: number) {
-    this.#watchIndex = index;
-  }
+  // --- WatchedAttempt: the client's deadline sweep ----------------------------------------------
 
   expire(): void {
     const timedOut = attemptTimedOut(this, this.#startedAt);

@@ -7,7 +7,7 @@ type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
 
 /** Headers of a response not received yet, or trailers of one without: never written to. */
-const EMPTY_HEADERS: Headers = Object.freeze({});
+export const EMPTY_HEADERS: Headers = Object.freeze({});
 
 /** Where the attempt's response goes once (and if) the call picks it. */
 export interface ResponseSink {

@@ -14,7 +14,12 @@ import {
   validCorrelationId,
 } from '@regionkit/core';
 import type { Dispatcher } from 'undici';
-import { AttemptHandler, type ResponseSink, refuseUpgrade } from './attempt-handler.js';
+import {
+  AttemptHandler,
+  EMPTY_HEADERS,
+  type ResponseSink,
+  refuseUpgrade,
+} from './attempt-handler.js';
 import { classifyHttp, type ResponseHead } from './classify.js';
 import type { ResolvedHttpConfig } from './config.js';
 import { IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
@@ -34,8 +39,6 @@ export interface ServiceRuntime {
 type Handler = Dispatcher.DispatchHandler;
 type Controller = Dispatcher.DispatchController;
 type Headers = Record<string, string | string[] | undefined>;
-
-const NO_RESPONSE_HEADERS: Headers = Object.freeze({});
 
 /** Who handles the first attempt's undici events (see "the first attempt" below). */
 enum First {
@@ -73,7 +76,7 @@ export class RegionalCall
   rawTrailers: Dispatcher.DispatchController['rawTrailers'] = null;
   /** The first attempt's response head, while this call handles that attempt itself. */
   statusCode = 0;
-  headers: Headers = NO_RESPONSE_HEADERS;
+  headers: Headers = EMPTY_HEADERS;
   statusMessage: string | undefined;
   readonly #runtime: ServiceRuntime;
   readonly #dispatch: Dispatcher.Dispatch;
@@ -284,7 +287,7 @@ export class RegionalCall
     this.#current = handler;
     // The head now lives in the handler; the controller the caller sees keeps none of it.
     this.statusCode = 0;
-    this.headers = NO_RESPONSE_HEADERS;
+    this.headers = EMPTY_HEADERS;
     this.statusMessage = undefined;
     return handler;
   }
