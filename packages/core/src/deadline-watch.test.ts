@@ -71,4 +71,45 @@ describe('DeadlineWatch', () => {
     vi.advanceTimersByTime(10 + DEADLINE_TICK_MS);
     expect(entry.expired).toBe(1);
   });
+
+  it('reads no entry on sweeps before the earliest deadline, and still expires on time', () => {
+    const watch = new DeadlineWatch();
+    let reads = 0;
+    const counted = (deadline: number): Watched => {
+      const entry = new Entry(`at ${deadline}`, deadline);
+      return Object.defineProperty(entry, 'deadline', {
+        get: () => {
+          reads++;
+          return deadline;
+        },
+      });
+    };
+    const soon = counted(100);
+    const later = counted(300);
+    watch.add(later);
+    watch.add(soon);
+    watch.delete(soon); // the bound stays at 100 until a sweep passes it
+    reads = 0;
+
+    vi.advanceTimersByTime(100 - DEADLINE_TICK_MS); // sweeps, all before 100
+    expect(reads).toBe(0);
+    vi.advanceTimersByTime(DEADLINE_TICK_MS); // at 100: one scan raises the bound to 300
+    expect(reads).toBe(1);
+    vi.advanceTimersByTime(195);
+    expect(reads).toBe(1);
+    expect((later as Entry).expired).toBe(0);
+    vi.advanceTimersByTime(DEADLINE_TICK_MS);
+    expect((later as Entry).expired).toBe(1);
+  });
+
+  it('lowers the bound for an entry added while another expires', () => {
+    const watch = new DeadlineWatch();
+    const retry = new Entry('retry', 20);
+    watch.add(new Entry('first', 10, () => watch.add(retry)));
+    watch.add(new Entry('far', 10_000));
+
+    vi.advanceTimersByTime(10); // expires 'first', which adds 'retry' (due at 20)
+    vi.advanceTimersByTime(10 + DEADLINE_TICK_MS);
+    expect(retry.expired).toBe(1);
+  });
 });

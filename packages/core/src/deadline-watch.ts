@@ -16,6 +16,12 @@ export interface Watched {
  * attempt: attempt deadlines (hundreds of ms) do not need better than DEADLINE_TICK_MS
  * precision, and arming and clearing a timer per attempt costs more than the rest of the call.
  *
+ * Most sweeps find nothing due (deadlines are seconds away, sweeps 5 ms apart), so the watch
+ * keeps a lower bound on the earliest deadline and a sweep before it reads no entry: at
+ * thousands of attempts a second, reading each in-flight attempt 200 times a second cost more
+ * than adding and removing it. Removing an entry leaves the bound low; the next sweep past it
+ * scans once and raises it.
+ *
  * The in-flight list is a plain array with swap-remove, each entry knowing its own index. A
  * `Set` was measured to be much slower under load: with thousands of adds and deletes a
  * second, V8 keeps promoting settled attempts (and everything they reference) to the old
@@ -25,6 +31,8 @@ export class DeadlineWatch {
   readonly #entries: Watched[] = [];
   #timer: NodeJS.Timeout | undefined;
   #idleSince = 0;
+  /** No entry's deadline is earlier than this (it may be earlier than every entry's). */
+  #earliest = Number.POSITIVE_INFINITY;
 
   get size(): number {
     return this.#entries.length;
@@ -34,6 +42,7 @@ export class DeadlineWatch {
     if (entry.watchIndex >= 0) return;
     entry.watchIndex = this.#entries.length;
     this.#entries.push(entry);
+    if (entry.deadline < this.#earliest) this.#earliest = entry.deadline;
     this.#timer ??= setInterval(() => this.#tick(), DEADLINE_TICK_MS).unref();
   }
 
@@ -58,6 +67,7 @@ export class DeadlineWatch {
   #tick(): void {
     const now = Date.now();
     if (this.#entries.length === 0) {
+      this.#earliest = Number.POSITIVE_INFINITY;
       if (this.#idleSince === 0) this.#idleSince = now;
       else if (now - this.#idleSince >= IDLE_STOP_MS) {
         clearInterval(this.#timer);
@@ -67,13 +77,21 @@ export class DeadlineWatch {
       return;
     }
     this.#idleSince = 0;
-    // Most sweeps find nothing due: allocate only when something is.
+    if (now < this.#earliest) return;
+    // Something may be due: allocate only if something is, and find the next earliest.
     let expired: Watched[] | undefined;
+    let earliest = Number.POSITIVE_INFINITY;
     for (const entry of this.#entries) {
-      if (entry.deadline > now) continue;
+      const deadline = entry.deadline;
+      if (deadline > now) {
+        if (deadline < earliest) earliest = deadline;
+        continue;
+      }
       expired ??= [];
       expired.push(entry);
     }
+    // Before expiring: an expiry may add entries (a retry), and `add` lowers the bound.
+    this.#earliest = earliest;
     if (!expired) return;
     // Expired only after the scan: `expire` settles attempts, which removes entries (and may
     // add new ones) and so reorders the list. One expiry may also settle another attempt.
