@@ -94,7 +94,7 @@ export function startCall<T>(
 
 /** Someone listens for a call's attempts or its end: only `Call` builds those events. */
 function needsEvents(env: CallEnvironment): boolean {
-  return env.events.wants('attempt') || env.events.wants('call');
+  return env.events.wantsCallEvents();
 }
 
 function origin(startedAt: number, signal: AbortSignal | undefined): CallOrigin {

@@ -1,6 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { describe, expect, it, vi } from 'vitest';
-import type { CallEvent, FailoverEvent } from './events.js';
+import { type CallEvent, type FailoverEvent, RegionkitEvents } from './events.js';
 import { fakeRegions, reset } from './test-helpers.js';
 
 const quiet = { retry: { baseDelayMs: 0, maxDelayMs: 0 } };
@@ -74,5 +74,32 @@ describe('events', () => {
       /no "atempt" event; use one of attempt, retry, failover/,
     );
     client.close();
+  });
+
+  it('wantsCallEvents follows attempt and call listeners and channels, and nothing else', () => {
+    const events = new RegionkitEvents(() => {});
+    const onAttempt = () => {};
+    expect(events.wantsCallEvents()).toBe(false);
+    events.on('health', () => {});
+    expect(events.wantsCallEvents()).toBe(false);
+
+    const first = events.on('attempt', onAttempt);
+    const again = events.on('attempt', onAttempt); // the same listener: still one
+    const onCall = events.on('call', () => {});
+    first.dispose();
+    expect(events.wantsCallEvents()).toBe(true); // the call listener is left
+    again.dispose(); // the attempt listener is already gone: nothing more to count
+    expect(events.wantsCallEvents()).toBe(true);
+    onCall.dispose();
+    expect(events.wantsCallEvents()).toBe(false);
+
+    const onMessage = () => {};
+    diagnosticsChannel.subscribe('regionkit:call', onMessage);
+    try {
+      expect(events.wantsCallEvents()).toBe(true);
+    } finally {
+      diagnosticsChannel.unsubscribe('regionkit:call', onMessage);
+    }
+    expect(events.wantsCallEvents()).toBe(false);
   });
 });

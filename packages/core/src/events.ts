@@ -116,6 +116,10 @@ export class RegionkitEvents {
     health: audience('health'),
     call: audience('call'),
   };
+  /** `on` listeners of `attempt` and `call`, and those events' channels: see `wantsCallEvents`. */
+  #callEventListeners = 0;
+  readonly #attemptChannel = this.#audiences.attempt.channel;
+  readonly #callChannel = this.#audiences.call.channel;
   readonly #onListenerError: (error: unknown, event: string) => void;
 
   constructor(onListenerError: (error: unknown, event: string) => void) {
@@ -132,9 +136,11 @@ export class RegionkitEvents {
       );
     }
     const { listeners } = this.#audiences[name];
+    const callEvent = name === 'attempt' || name === 'call';
+    if (callEvent && !listeners.has(listener as Listener<never>)) this.#callEventListeners++;
     listeners.add(listener as Listener<never>);
     const dispose = () => {
-      listeners.delete(listener as Listener<never>);
+      if (listeners.delete(listener as Listener<never>) && callEvent) this.#callEventListeners--;
     };
     return { dispose, [Symbol.dispose]: dispose };
   }
@@ -143,6 +149,20 @@ export class RegionkitEvents {
   wants(name: RegionkitEventName): boolean {
     const { listeners, channel } = this.#audiences[name];
     return listeners.size > 0 || channel.hasSubscribers;
+  }
+
+  /**
+   * `wants('attempt') || wants('call')`: must a call build its events? Every call asks, at its
+   * start and at its end, so this reads one counter and two channels rather than two audiences
+   * and their sets (every object a call touches shows in loopback throughput; see
+   * docs/performance.md).
+   */
+  wantsCallEvents(): boolean {
+    return (
+      this.#callEventListeners > 0 ||
+      this.#attemptChannel.hasSubscribers ||
+      this.#callChannel.hasSubscribers
+    );
   }
 
   emit<K extends RegionkitEventName>(name: K, event: RegionkitEventMap[K]): void {
