@@ -4,7 +4,10 @@ export const DEADLINE_TICK_MS = 5;
 const IDLE_STOP_MS = 1_000;
 
 export interface Watched {
-  /** Epoch ms at which `expire` is called if the entry is still watched. */
+  /**
+   * Epoch ms at which `expire` is called if the entry is still watched. Fixed while watched:
+   * the watch keeps a lower bound of the deadlines it was given.
+   */
   readonly deadline: number;
   /** Position in the watch's list, -1 while not watched. Owned by DeadlineWatch. */
   watchIndex: number;
