@@ -112,4 +112,20 @@ describe('DeadlineWatch', () => {
     vi.advanceTimersByTime(10 + DEADLINE_TICK_MS);
     expect(retry.expired).toBe(1);
   });
+
+  it('still expires the due entries after one whose expiry threw', () => {
+    const watch = new DeadlineWatch();
+    const other = new Entry('other', 10);
+    watch.add(
+      new Entry('throws', 10, () => {
+        throw new Error('expire failed');
+      }),
+    );
+    watch.add(other);
+
+    expect(() => vi.advanceTimersByTime(10)).toThrow('expire failed');
+    expect(other.expired).toBe(0); // the sweep stopped at the throw
+    vi.advanceTimersByTime(DEADLINE_TICK_MS);
+    expect(other.expired).toBe(1);
+  });
 });

@@ -19,7 +19,7 @@ export interface Watched {
  * attempt: attempt deadlines (hundreds of ms) do not need better than DEADLINE_TICK_MS
  * precision, and arming and clearing a timer per attempt costs more than the rest of the call.
  *
- * Most sweeps find nothing due (deadlines are seconds away, sweeps 5 ms apart), so the watch
+ * Most sweeps find nothing due (those deadlines are far more than a tick away), so the watch
  * keeps a lower bound on the earliest deadline and a sweep before it reads no entry: at
  * thousands of attempts a second, reading each in-flight attempt 200 times a second cost more
  * than adding and removing it. Removing an entry leaves the bound low; the next sweep past it
@@ -98,10 +98,16 @@ export class DeadlineWatch {
     if (!expired) return;
     // Expired only after the scan: `expire` settles attempts, which removes entries (and may
     // add new ones) and so reorders the list. One expiry may also settle another attempt.
-    for (const entry of expired) {
-      if (entry.watchIndex < 0) continue;
-      this.delete(entry);
-      entry.expire();
+    try {
+      for (const entry of expired) {
+        if (entry.watchIndex < 0) continue;
+        this.delete(entry);
+        entry.expire();
+      }
+    } catch (error) {
+      // The due entries after the one that threw are still watched: the next sweep scans.
+      this.#earliest = 0;
+      throw error;
     }
   }
 }

@@ -84,6 +84,7 @@ describe('events', () => {
     expect(events.wantsCallEvents()).toBe(false);
 
     const first = events.on('attempt', onAttempt);
+    expect(events.wantsCallEvents()).toBe(true); // an attempt listener alone
     const again = events.on('attempt', onAttempt); // the same listener: still one
     const onCall = events.on('call', () => {});
     first.dispose();
@@ -94,12 +95,14 @@ describe('events', () => {
     expect(events.wantsCallEvents()).toBe(false);
 
     const onMessage = () => {};
-    diagnosticsChannel.subscribe('regionkit:call', onMessage);
-    try {
-      expect(events.wantsCallEvents()).toBe(true);
-    } finally {
-      diagnosticsChannel.unsubscribe('regionkit:call', onMessage);
+    for (const channel of ['regionkit:attempt', 'regionkit:call']) {
+      diagnosticsChannel.subscribe(channel, onMessage);
+      try {
+        expect(events.wantsCallEvents(), channel).toBe(true);
+      } finally {
+        diagnosticsChannel.unsubscribe(channel, onMessage);
+      }
+      expect(events.wantsCallEvents()).toBe(false);
     }
-    expect(events.wantsCallEvents()).toBe(false);
   });
 });
