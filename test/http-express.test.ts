@@ -393,6 +393,45 @@ describe('a client that goes away', () => {
     expect(orders.client.status().regions.map((r) => r.errorRate)).toEqual([0, 0]);
   });
 
+  it('stops an outbound response body that is still arriving', async () => {
+    const { servers, orders } = await ordersService();
+    const streaming = Promise.withResolvers<ServerResponse>();
+    (servers[0] as RegionServer).handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('the first part; '); // the rest never comes: only a dropped request ends it
+      streaming.resolve(res);
+    };
+    const headArrived = Promise.withResolvers<void>();
+    const handlerSawClose = Promise.withResolvers<void>();
+    const outcome = Promise.withResolvers<{ body?: string; error?: unknown }>();
+    const { url } = await startApp({}, (app) =>
+      app.get('/order', async (_req, res) => {
+        res.once('close', () => handlerSawClose.resolve());
+        try {
+          const order = await orders('/orders/1');
+          headArrived.resolve(); // core has returned the response: only its body is left
+          outcome.resolve({ body: await order.text() });
+        } catch (error) {
+          outcome.resolve({ error });
+        }
+      }),
+    );
+    const client = new AbortController();
+    const inbound = request(`${url}/order`, { dispatcher: agent, signal: client.signal });
+    inbound.catch(() => {}); // rejected by the abort below
+    const held = await streaming.promise;
+    await headArrived.promise;
+    client.abort();
+    await handlerSawClose.promise;
+    const { error } = await outcome.promise;
+    // undici's fetch ends a body whose dispatcher failed with "terminated", the reason as cause.
+    expect(error).toMatchObject({
+      message: 'terminated',
+      cause: expect.objectContaining({ code: 'ERR_REGIONKIT_INBOUND_CANCELLED' }),
+    });
+    if (!held.closed) await once(held, 'close'); // the orders server saw the request dropped
+  });
+
   it('with abortOnClientClose: false the outbound call runs on to its answer', async () => {
     const { servers, calls, outcome, held } = await holdingOrders({ abortOnClientClose: false });
     expect(held.closed).toBe(false); // the client is gone, the outbound request still open

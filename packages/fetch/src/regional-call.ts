@@ -101,6 +101,9 @@ export class RegionalCall
   #aborted = false;
   /** The core call running this request's attempts, once started. */
   #call: CallHandle | undefined;
+  /** The signal of the context the call started in (an inbound request that may go away). */
+  #contextSignal: AbortSignal | undefined;
+  #onContextAbort: (() => void) | undefined;
   /** The one-shot body is being read into memory; no attempt has started. */
   #buffering = false;
   #reason: Error | null = null;
@@ -311,6 +314,7 @@ export class RegionalCall
   forwardEnd(trailers: Headers, rawTrailers: unknown): void {
     if (this.#done) return;
     this.#done = true;
+    this.#unfollowContext();
     this.rawTrailers = rawTrailers as Dispatcher.DispatchController['rawTrailers'];
     try {
       this.#handler.onResponseEnd?.(this, trailers);
@@ -355,11 +359,13 @@ export class RegionalCall
     }
     const { client } = this.#runtime;
     const seed = this.#caller.correlationId;
+    const context = currentContext();
+    this.#contextSignal = context?.signal;
     // A caller's own valid correlation ID starts the context when there is none; inside a
     // context (an inbound request), the context's ID wins so every hop carries the same one.
     // Callback style: a response head that ends the call reaches the caller inside undici's
     // own callback, with no promise (and no buffering of the body) in between.
-    if (seed !== undefined && currentContext() === undefined && validCorrelationId(seed)) {
+    if (seed !== undefined && context === undefined && validCorrelationId(seed)) {
       this.#call = runInContext({ correlationId: seed, priority: callOptions.priority }, () =>
         client.start(this, callOptions),
       );
@@ -482,6 +488,7 @@ export class RegionalCall
     }
     this.#committed = response;
     response.commit(this);
+    this.#followContext();
     // A pause made before there was a response (in onRequestStart, say) holds this one.
     if (this.#paused) response.pause();
     if (!this.#startResponse(response, response.rawHeaders)) return;
@@ -497,9 +504,33 @@ export class RegionalCall
     if (this.#done) return;
     // (Not aborted: an abort before the head hands the attempt over, see #discardCurrent.)
     this.#first = First.Committed;
+    this.#followContext();
     const controller = this.#firstController;
     if (this.#paused) controller?.pause();
     this.#startResponse(this, controller?.rawHeaders ?? null);
+  }
+
+  /**
+   * Core stops listening to the context's signal once it returns a response, but the body may
+   * still be arriving: a caller that goes away meanwhile (the inbound request's client closed)
+   * stops it too, as it would have stopped the attempts.
+   */
+  #followContext(): void {
+    const signal = this.#contextSignal;
+    if (!signal) return;
+    const onAbort = () => this.abort(toError(signal.reason));
+    if (signal.aborted) {
+      queueMicrotask(onAbort); // after the head this commit is delivering
+      return;
+    }
+    this.#onContextAbort = onAbort;
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  #unfollowContext(): void {
+    if (!this.#onContextAbort) return;
+    this.#contextSignal?.removeEventListener('abort', this.#onContextAbort);
+    this.#onContextAbort = undefined;
   }
 
   /** Hands the caller the response head; false if its handler threw (the call is aborted). */
@@ -521,6 +552,7 @@ export class RegionalCall
   #fail(error: unknown): void {
     if (this.#done) return;
     this.#done = true;
+    this.#unfollowContext();
     this.#discardCurrent(RETRIED);
     let reported = error;
     if (this.#notRetriedIn !== undefined && !this.#aborted) {
