@@ -393,10 +393,17 @@ describe('a client that goes away', () => {
     expect(orders.client.status().regions.map((r) => r.errorRate)).toEqual([0, 0]);
   });
 
-  it('stops an outbound response body that is still arriving', async () => {
+  // The first attempt's response streams straight to the caller; a failover's is held by its
+  // attempt handler until core returns it: two ways a response is committed.
+  it.for([
+    { case: 'the first attempt', failover: false },
+    { case: 'a failover attempt', failover: true },
+  ])('stops an outbound response body that is still arriving ($case)', async ({ failover }) => {
     const { servers, orders } = await ordersService();
     const streaming = Promise.withResolvers<ServerResponse>();
-    (servers[0] as RegionServer).handler = (_req, res) => {
+    const [east, west] = servers as [RegionServer, RegionServer];
+    if (failover) east.handler = (_req, res) => res.writeHead(503).end();
+    (failover ? west : east).handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('the first part; '); // the rest never comes: only a dropped request ends it
       streaming.resolve(res);
