@@ -8,7 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
-execFileSync('tsc', ['-p', 'tsconfig.build.json'], {
-  stdio: 'inherit',
-  shell: process.platform === 'win32', // tsc is a .cmd shim there
-});
+try {
+  execFileSync('tsc', ['-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+    shell: process.platform === 'win32', // tsc is a .cmd shim there
+  });
+} catch (error) {
+  // tsc has printed its errors; a stack trace of this script would only bury them.
+  process.exit(typeof error.status === 'number' ? error.status : 1);
+}
