@@ -13,10 +13,7 @@ export const GAMEDAY_DEFAULTS = {
    * fires first and its error says so; an abort by the generator means the client overran it.
    */
   abortGraceMs: 100,
-  /**
-   * How long past its deadline a call may stay unsettled before it is recorded as hung; also how
-   * long after the last call's deadline the run waits for stragglers (ms).
-   */
+  /** After the last call started, how long the run waits for stragglers beyond their deadline (ms). */
   drainGraceMs: 1_000,
   /** Resolution of timeToShiftMs / timeToRecoverMs: the 1-s window slides by this step (ms). */
   shiftStepMs: 100,

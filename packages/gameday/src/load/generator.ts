@@ -3,6 +3,7 @@
  * real traffic does, so a slow region cannot slow the offered load down. Bounded in count
  * (rps × durationS) and in time (the last call's deadline plus a grace period).
  */
+import { performance } from 'node:perf_hooks';
 import { GAMEDAY_DEFAULTS } from '../defaults.js';
 import { errorStatus, type LoadOutcome, type RegionalLoadClient } from './load-client.js';
 
@@ -38,8 +39,6 @@ export interface LoadPlan {
   readonly onComplete?: (record: CallRecord) => void;
 }
 
-// Time comes from the global `performance` (the same object node:perf_hooks exports), so a test
-// can fake the clock together with the timers.
 export async function generateLoad(plan: LoadPlan): Promise<CallRecord[]> {
   const protocols = (['http', 'grpc'] as const).filter((p) => plan.clients[p]);
   if (protocols.length === 0) throw new Error('generateLoad: no client given');
@@ -49,24 +48,7 @@ export async function generateLoad(plan: LoadPlan): Promise<CallRecord[]> {
   const inflight = new Map<number, Pick<CallRecord, 'startMs' | 'kind' | 'protocol'>>();
   const now = () => performance.now() - plan.startedAt;
   let started = 0;
-  const hangAfterMs = plan.deadlineMs + GAMEDAY_DEFAULTS.drainGraceMs;
-
-  /** A call the client never settled is a hang: recorded when it becomes one, so it shows live. */
-  const recordHang = (seq: number) => {
-    const call = inflight.get(seq);
-    if (!call) return;
-    inflight.delete(seq);
-    const record: CallRecord = {
-      seq,
-      ...call,
-      endMs: now(),
-      ok: false,
-      status: 'hung',
-      servedBy: undefined,
-    };
-    records.push(record);
-    plan.onComplete?.(record);
-  };
+  let drained = false;
 
   const startCall = (seq: number) => {
     const protocol = protocols[seq % protocols.length] as WireProtocol;
@@ -87,7 +69,6 @@ export async function generateLoad(plan: LoadPlan): Promise<CallRecord[]> {
             call,
           )
         : client.read(`item-${seq % 100}`, call);
-    const hang = setTimeout(() => recordHang(seq), hangAfterMs).unref();
     const settled = outcome
       .catch(
         (error: unknown): LoadOutcome => ({
@@ -97,8 +78,8 @@ export async function generateLoad(plan: LoadPlan): Promise<CallRecord[]> {
         }),
       )
       .then((result) => {
-        clearTimeout(hang);
-        if (!inflight.delete(seq)) return; // already recorded as hung
+        if (drained) return;
+        inflight.delete(seq);
         const endMs = now();
         const late = endMs - startMs > plan.deadlineMs;
         const record: CallRecord = {
@@ -132,17 +113,20 @@ export async function generateLoad(plan: LoadPlan): Promise<CallRecord[]> {
     tick();
   });
 
-  // Every call has its own deadline; wait for them, but never longer than deadline + grace,
-  // when the last call's hang timer has fired too.
+  // Every call has its own deadline; wait for them, but never longer than deadline + grace.
+  const drainMs = plan.deadlineMs + GAMEDAY_DEFAULTS.drainGraceMs;
   let drainTimer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all(pending),
     new Promise<void>((resolve) => {
-      drainTimer = setTimeout(resolve, hangAfterMs);
+      drainTimer = setTimeout(resolve, drainMs);
     }),
   ]);
   clearTimeout(drainTimer);
-  // A hang timer due at the same moment as the drain may not have run yet.
-  for (const seq of [...inflight.keys()]) recordHang(seq);
+  drained = true;
+  for (const [seq, call] of inflight) {
+    // The client never settled within deadline + grace: a hang, recorded as such.
+    records.push({ seq, ...call, endMs: now(), ok: false, status: 'hung', servedBy: undefined });
+  }
   return records.sort((a, b) => a.seq - b.seq);
 }
