@@ -4,16 +4,17 @@
  * since removed or renamed, and dist/ is what a package publishes (and what `pnpm
  * bench:snapshot` copies), so a stale module could otherwise ship or be measured.
  */
-import { execFileSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
 try {
-  execFileSync('tsc', ['-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-    shell: process.platform === 'win32', // tsc is a .cmd shim there
-  });
+  // Through the shell, one fixed command: tsc is a .cmd shim on Windows.
+  execSync('tsc -p tsconfig.build.json', { stdio: 'inherit' });
 } catch (error) {
-  // tsc has printed its errors; a stack trace of this script would only bury them.
-  process.exit(typeof error.status === 'number' ? error.status : 1);
+  if (typeof error.status === 'number' && error.status !== 127) {
+    process.exit(error.status); // tsc ran and printed its errors
+  }
+  console.error(`could not run tsc (is it on PATH? run through pnpm): ${error.message}`);
+  process.exit(1);
 }
