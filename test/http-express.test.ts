@@ -352,14 +352,19 @@ async function ordersService() {
 
 describe('a client that goes away', () => {
   /**
-   * An app whose /order handler calls the orders service, whose local region holds every request
-   * without answering until told; reports what the handler's outbound call ended with.
+   * An app whose /order handler calls the orders service and reads the answer's body; `hold`
+   * sets the regions' handlers and resolves with the orders response they keep open. The client
+   * leaves once that response is held (and, with `afterHead`, once the handler has its head);
+   * reports what the handler's outbound call ended with.
    */
-  async function holdingOrders(options: Partial<RegionkitMiddlewareOptions>) {
+  async function clientLeaves(
+    options: Partial<RegionkitMiddlewareOptions>,
+    hold: (servers: RegionServer[]) => Promise<ServerResponse>,
+    afterHead = false,
+  ) {
     const { servers, orders, calls } = await ordersService();
-    const arrived = Promise.withResolvers<ServerResponse>();
-    const east = servers[0] as RegionServer;
-    east.handler = (_req, res) => arrived.resolve(res); // answered only if the test does
+    const held = hold(servers);
+    const headArrived = Promise.withResolvers<void>();
     const outcome = Promise.withResolvers<{ body?: string; error?: unknown }>();
     const handlerSawClose = Promise.withResolvers<void>();
     const { url } = await startApp(options, (app) =>
@@ -367,6 +372,7 @@ describe('a client that goes away', () => {
         res.once('close', () => handlerSawClose.resolve());
         try {
           const order = await orders('/orders/1');
+          headArrived.resolve(); // core has returned the response: only its body is left
           outcome.resolve({ body: await order.text() });
         } catch (error) {
           outcome.resolve({ error });
@@ -376,10 +382,20 @@ describe('a client that goes away', () => {
     const client = new AbortController();
     const inbound = request(`${url}/order`, { dispatcher: agent, signal: client.signal });
     inbound.catch(() => {}); // rejected by the abort below
-    const held = await arrived.promise;
+    const heldResponse = await held;
+    if (afterHead) await headArrived.promise;
     client.abort();
     await handlerSawClose.promise;
-    return { servers, orders, calls, outcome: outcome.promise, held };
+    return { servers, orders, calls, outcome: outcome.promise, held: heldResponse };
+  }
+
+  /** The local region holds every request without answering until told. */
+  function holdingOrders(options: Partial<RegionkitMiddlewareOptions>) {
+    return clientLeaves(options, (servers) => {
+      const arrived = Promise.withResolvers<ServerResponse>();
+      (servers[0] as RegionServer).handler = (_req, res) => arrived.resolve(res);
+      return arrived.promise;
+    });
   }
 
   it("stops the request's outbound calls: the attempt is abandoned, nothing retried, no region blamed", async () => {
@@ -399,38 +415,22 @@ describe('a client that goes away', () => {
     { case: 'the first attempt', failover: false },
     { case: 'a failover attempt', failover: true },
   ])('stops an outbound response body that is still arriving ($case)', async ({ failover }) => {
-    const { servers, orders } = await ordersService();
-    const streaming = Promise.withResolvers<ServerResponse>();
-    const [east, west] = servers as [RegionServer, RegionServer];
-    if (failover) east.handler = (_req, res) => res.writeHead(503).end();
-    (failover ? west : east).handler = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('the first part; '); // the rest never comes: only a dropped request ends it
-      streaming.resolve(res);
-    };
-    const headArrived = Promise.withResolvers<void>();
-    const handlerSawClose = Promise.withResolvers<void>();
-    const outcome = Promise.withResolvers<{ body?: string; error?: unknown }>();
-    const { url } = await startApp({}, (app) =>
-      app.get('/order', async (_req, res) => {
-        res.once('close', () => handlerSawClose.resolve());
-        try {
-          const order = await orders('/orders/1');
-          headArrived.resolve(); // core has returned the response: only its body is left
-          outcome.resolve({ body: await order.text() });
-        } catch (error) {
-          outcome.resolve({ error });
-        }
-      }),
+    const { outcome, held } = await clientLeaves(
+      {},
+      (servers) => {
+        const streaming = Promise.withResolvers<ServerResponse>();
+        const [east, west] = servers as [RegionServer, RegionServer];
+        if (failover) east.handler = (_req, res) => res.writeHead(503).end();
+        (failover ? west : east).handler = (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('the first part; '); // the rest never comes: only a dropped request ends it
+          streaming.resolve(res);
+        };
+        return streaming.promise;
+      },
+      true,
     );
-    const client = new AbortController();
-    const inbound = request(`${url}/order`, { dispatcher: agent, signal: client.signal });
-    inbound.catch(() => {}); // rejected by the abort below
-    const held = await streaming.promise;
-    await headArrived.promise;
-    client.abort();
-    await handlerSawClose.promise;
-    const { error } = await outcome.promise;
+    const { error } = await outcome;
     // undici's fetch ends a body whose dispatcher failed with "terminated", the reason as cause.
     expect(error).toMatchObject({
       message: 'terminated',

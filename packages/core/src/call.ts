@@ -66,6 +66,12 @@ export interface CallHandle {
    * the exchange is told `reason`. Does nothing once the call has ended.
    */
   abort(reason: unknown): void;
+  /**
+   * What stops the call: the caller's `signal`, the context's, or one that aborts with either
+   * (see `callSignal`). An adapter whose response outlives the call (a body still streaming)
+   * can keep following it.
+   */
+  readonly callSignal: AbortSignal | undefined;
 }
 
 /** Receives exactly one outcome; later calls are ignored. */
@@ -791,6 +797,9 @@ export class Call<T> implements CallHandle {
     return this.#options;
   }
   get signal(): AbortSignal | undefined {
+    return this.#signal;
+  }
+  get callSignal(): AbortSignal | undefined {
     return this.#signal;
   }
   get watch(): DeadlineWatch {

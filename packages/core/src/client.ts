@@ -56,7 +56,7 @@ export function regionalClients(): readonly RegionalClient[] {
 }
 
 /** The handle of a call that never started (the client was closed). */
-const ENDED: CallHandle = Object.freeze({ abort() {} });
+const ENDED: CallHandle = Object.freeze({ abort() {}, callSignal: undefined });
 
 /**
  * The region-aware engine for one logical service. `execute` runs an adapter's transport for

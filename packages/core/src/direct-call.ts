@@ -233,6 +233,9 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
   get callDeadline(): number {
     return this.#deadline;
   }
+  get callSignal(): AbortSignal | undefined {
+    return this.#callSignal;
+  }
   get correlationId(): string {
     if (this.#context) return this.#context.correlationId;
     if (this.#call) return this.#call.correlationId(); // read first after the handover

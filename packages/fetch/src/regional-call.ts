@@ -101,9 +101,8 @@ export class RegionalCall
   #aborted = false;
   /** The core call running this request's attempts, once started. */
   #call: CallHandle | undefined;
-  /** The signal of the context the call started in (an inbound request that may go away). */
-  #contextSignal: AbortSignal | undefined;
-  #onContextAbort: (() => void) | undefined;
+  /** Aborts the committed response when the call's signal does (see #followCallSignal). */
+  #onCallAbort: (() => void) | undefined;
   /** The one-shot body is being read into memory; no attempt has started. */
   #buffering = false;
   #reason: Error | null = null;
@@ -314,7 +313,7 @@ export class RegionalCall
   forwardEnd(trailers: Headers, rawTrailers: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.#unfollowContext();
+    this.#unfollowCallSignal();
     this.rawTrailers = rawTrailers as Dispatcher.DispatchController['rawTrailers'];
     try {
       this.#handler.onResponseEnd?.(this, trailers);
@@ -359,13 +358,11 @@ export class RegionalCall
     }
     const { client } = this.#runtime;
     const seed = this.#caller.correlationId;
-    const context = currentContext();
-    this.#contextSignal = context?.signal;
     // A caller's own valid correlation ID starts the context when there is none; inside a
     // context (an inbound request), the context's ID wins so every hop carries the same one.
     // Callback style: a response head that ends the call reaches the caller inside undici's
     // own callback, with no promise (and no buffering of the body) in between.
-    if (seed !== undefined && context === undefined && validCorrelationId(seed)) {
+    if (seed !== undefined && currentContext() === undefined && validCorrelationId(seed)) {
       this.#call = runInContext({ correlationId: seed, priority: callOptions.priority }, () =>
         client.start(this, callOptions),
       );
@@ -488,7 +485,7 @@ export class RegionalCall
     }
     this.#committed = response;
     response.commit(this);
-    this.#followContext();
+    this.#followCallSignal();
     // A pause made before there was a response (in onRequestStart, say) holds this one.
     if (this.#paused) response.pause();
     if (!this.#startResponse(response, response.rawHeaders)) return;
@@ -504,33 +501,34 @@ export class RegionalCall
     if (this.#done) return;
     // (Not aborted: an abort before the head hands the attempt over, see #discardCurrent.)
     this.#first = First.Committed;
-    this.#followContext();
+    this.#followCallSignal();
     const controller = this.#firstController;
     if (this.#paused) controller?.pause();
     this.#startResponse(this, controller?.rawHeaders ?? null);
   }
 
   /**
-   * Core stops listening to the context's signal once it returns a response, but the body may
-   * still be arriving: a caller that goes away meanwhile (the inbound request's client closed)
-   * stops it too, as it would have stopped the attempts.
+   * Core stops listening to the call's signal (here the context's: this adapter passes no signal
+   * of its own) once it returns a response, but the body may still be arriving: a caller that
+   * goes away meanwhile (the inbound request's client closed) stops it too, as it would have
+   * stopped the attempts.
    */
-  #followContext(): void {
-    const signal = this.#contextSignal;
+  #followCallSignal(): void {
+    const signal = this.#call?.callSignal;
     if (!signal) return;
     const onAbort = () => this.abort(toError(signal.reason));
     if (signal.aborted) {
       queueMicrotask(onAbort); // after the head this commit is delivering
       return;
     }
-    this.#onContextAbort = onAbort;
+    this.#onCallAbort = onAbort;
     signal.addEventListener('abort', onAbort, { once: true });
   }
 
-  #unfollowContext(): void {
-    if (!this.#onContextAbort) return;
-    this.#contextSignal?.removeEventListener('abort', this.#onContextAbort);
-    this.#onContextAbort = undefined;
+  #unfollowCallSignal(): void {
+    if (!this.#onCallAbort) return;
+    this.#call?.callSignal?.removeEventListener('abort', this.#onCallAbort);
+    this.#onCallAbort = undefined;
   }
 
   /** Hands the caller the response head; false if its handler threw (the call is aborted). */
@@ -552,7 +550,7 @@ export class RegionalCall
   #fail(error: unknown): void {
     if (this.#done) return;
     this.#done = true;
-    this.#unfollowContext();
+    this.#unfollowCallSignal();
     this.#discardCurrent(RETRIED);
     let reported = error;
     if (this.#notRetriedIn !== undefined && !this.#aborted) {
