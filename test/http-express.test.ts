@@ -4,7 +4,7 @@
  * saturation, and the health and status endpoints.
  */
 import { once } from 'node:events';
-import type { Server, ServerResponse } from 'node:http';
+import http, { type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CallEvent, currentContext, type Priority } from '@regionkit/core';
 import {
@@ -142,6 +142,37 @@ describe('correlation ID', () => {
       expect(a.headers['x-regionkit-priority']).toBe('critical');
       expect(Number(a.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(400);
     }
+  });
+});
+
+describe("the request's own events", () => {
+  it("run in the request's context: a body read with req.on('end') after the handler started", async () => {
+    const { url } = await startApp({}, (app) =>
+      app.post('/upload', (req, res) => {
+        let size = 0;
+        req.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+        });
+        req.on('end', () => {
+          const ctx = currentContext(); // what an outbound call made here would carry
+          res.end(
+            JSON.stringify({ id: (req as { id?: string }).id, ctx: ctx?.correlationId, size }),
+          );
+        });
+        res.flushHeaders(); // tells the client to send the body only now
+      }),
+    );
+    const { hostname, port } = new URL(url);
+    const outbound = http.request({ hostname, port, path: '/upload', method: 'POST' });
+    outbound.flushHeaders();
+    const [response] = (await once(outbound, 'response')) as [http.IncomingMessage];
+    outbound.end('a body that arrives after the handler began');
+    let text = '';
+    for await (const chunk of response) text += chunk;
+    const body = JSON.parse(text);
+    expect(body.size).toBe(43);
+    expect(body.ctx).toBe(body.id);
+    expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
@@ -520,6 +551,28 @@ describe('health and status endpoints', () => {
     const head = await request(`${url}/healthz`, { dispatcher: agent, method: 'HEAD' });
     expect(head.statusCode).toBe(503);
     await head.body.dump();
+  });
+
+  it('an async readiness check is awaited; a rejection, a throw or no answer in time is not ready', async () => {
+    let check: () => boolean | Promise<boolean> = async () => true;
+    const { url } = await startApp({ ready: () => check(), readyTimeoutMs: 100 }, () => {});
+    const health = async () => {
+      const res = await get(`${url}/healthz`);
+      return { status: res.status, ready: res.json().ready };
+    };
+    expect(await health()).toEqual({ status: 200, ready: true });
+    check = async () => {
+      throw new Error('database down');
+    };
+    expect(await health()).toEqual({ status: 503, ready: false }); // and the process lives on
+    check = () => {
+      throw new Error('database down');
+    };
+    expect(await health()).toEqual({ status: 503, ready: false });
+    check = () => new Promise<boolean>(() => {}); // a ping that never returns
+    expect(await health()).toEqual({ status: 503, ready: false });
+    check = async () => 'yes' as unknown as boolean; // only `true` is ready
+    expect(await health()).toEqual({ status: 503, ready: false });
   });
 
   it('status lists every regional client with per-region health', async () => {

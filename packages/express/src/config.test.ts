@@ -69,6 +69,35 @@ describe('middleware configuration', () => {
       'abortOnClientClose',
       /Pass true .* or false/,
     ],
+    [
+      'trustInboundCorrelationId not a boolean',
+      { region: 'a', trustInboundCorrelationId: 'true' },
+      'trustInboundCorrelationId',
+      /Pass true only behind a gateway/,
+    ],
+    [
+      'trustInboundPriority not a boolean',
+      { region: 'a', trustInboundPriority: 1 },
+      'trustInboundPriority',
+      /Pass true only behind a gateway/,
+    ],
+    [
+      'status on the health path',
+      { region: 'a', statusPath: '/healthz' },
+      'statusPath',
+      /the same as healthPath/,
+    ],
+    ['zero readyTimeoutMs', { region: 'a', readyTimeoutMs: 0 }, 'readyTimeoutMs', /between 1 and/],
+    [
+      // Node would run a longer interval every millisecond (TimeoutOverflowWarning).
+      'sample interval beyond what a timer holds',
+      {
+        region: 'a',
+        shedding: { sampleIntervalMs: 2 ** 31, smoothingMs: 2 ** 31, windowMs: 2 ** 31 },
+      },
+      'shedding.sampleIntervalMs',
+      /between 1 and 60000/,
+    ],
   ])('%s', (_case, options, field, message) => {
     const error = configError(options);
     expect(error.field).toBe(field);
@@ -88,6 +117,7 @@ describe('middleware configuration', () => {
       priority: 'x-regionkit-priority',
       healthPath: '/healthz',
       statusPath: undefined, // off unless set: it belongs on an internal listener
+      readyTimeoutMs: 1_000,
       shedding: {
         maxEventLoopDelayMs: 50,
         maxInFlight: 256,

@@ -1,7 +1,7 @@
 import { ConfigError, type Priority } from '@regionkit/core';
 import type { Request } from 'express';
 import { EXPRESS_DEFAULTS } from './defaults.js';
-import type { RegionkitMiddlewareOptions } from './types.js';
+import type { ReadinessCheck, RegionkitMiddlewareOptions } from './types.js';
 
 export interface ResolvedShedding {
   readonly maxEventLoopDelayMs: number;
@@ -29,9 +29,15 @@ export interface ResolvedMiddlewareConfig {
   readonly shedding: ResolvedShedding | undefined;
   readonly healthPath: string | undefined;
   readonly statusPath: string | undefined;
-  readonly ready: () => boolean;
+  readonly ready: ReadinessCheck;
+  readonly readyTimeoutMs: number;
   readonly abortOnClientClose: boolean;
 }
+
+/** Node's timers hold at most 2^31 - 1 ms; a longer one fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Sampling overload less often than this would notice it only after it had done its harm. */
+const MAX_SAMPLE_INTERVAL_MS = 60_000;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const REGION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -79,22 +85,47 @@ export function resolveMiddlewareConfig(
     throw new ConfigError(
       'ready',
       'is not a function',
-      'Pass () => boolean, e.g. () => db.connected.',
+      'Pass () => boolean or an async check, e.g. () => db.connected or () => db.ping().then(() => true).',
     );
   }
-  const abortOnClientClose = options.abortOnClientClose ?? true;
-  if (typeof abortOnClientClose !== 'boolean') {
+  const readyTimeoutMs = number(
+    options.readyTimeoutMs ?? EXPRESS_DEFAULTS.readyTimeoutMs,
+    'readyTimeoutMs',
+    1,
+    MAX_TIMER_MS,
+  );
+  const abortOnClientClose = flag(
+    options.abortOnClientClose,
+    true,
+    'abortOnClientClose',
+    'Pass true (outbound calls stop when the client leaves) or false (they run on).',
+  );
+  const trustInboundCorrelationId = flag(
+    options.trustInboundCorrelationId,
+    false,
+    'trustInboundCorrelationId',
+    'Pass true only behind a gateway that sets or strips the header, else leave it out.',
+  );
+  const trustInboundPriority = flag(
+    options.trustInboundPriority,
+    false,
+    'trustInboundPriority',
+    'Pass true only behind a gateway that sets or strips the header, else leave it out.',
+  );
+  const healthPath = path(options.healthPath, EXPRESS_DEFAULTS.healthPath, 'healthPath');
+  const statusPath = path(options.statusPath, EXPRESS_DEFAULTS.statusPath, 'statusPath');
+  if (healthPath !== undefined && healthPath === statusPath) {
     throw new ConfigError(
-      'abortOnClientClose',
-      `is ${JSON.stringify(abortOnClientClose)}`,
-      'Pass true (outbound calls stop when the client leaves) or false (they run on).',
+      'statusPath',
+      `is ${JSON.stringify(statusPath)}, the same as healthPath`,
+      'Give the status endpoint a path of its own, e.g. "/regionkit/status".',
     );
   }
   return {
     region: options.region,
     correlationHeader,
-    trustInboundCorrelationId: options.trustInboundCorrelationId === true,
-    trustInboundPriority: options.trustInboundPriority === true,
+    trustInboundCorrelationId,
+    trustInboundPriority,
     deadlineHeader,
     minRemainingMs,
     maxDeadlineMs,
@@ -106,9 +137,10 @@ export function resolveMiddlewareConfig(
           ? priority
           : priority.toLowerCase(),
     shedding: options.shedding === false ? undefined : resolveShedding(options.shedding ?? {}),
-    healthPath: path(options.healthPath, EXPRESS_DEFAULTS.healthPath, 'healthPath'),
-    statusPath: path(options.statusPath, EXPRESS_DEFAULTS.statusPath, 'statusPath'),
+    healthPath,
+    statusPath,
     ready,
+    readyTimeoutMs,
     abortOnClientClose,
   };
 }
@@ -135,6 +167,7 @@ function resolveShedding(
     options.sampleIntervalMs ?? d.sampleIntervalMs,
     'shedding.sampleIntervalMs',
     1,
+    MAX_SAMPLE_INTERVAL_MS,
   );
   return {
     maxEventLoopDelayMs: number(
@@ -189,6 +222,12 @@ function path(value: unknown, fallback: string | false, field: string): string |
     );
   }
   return chosen;
+}
+
+function flag(value: unknown, fallback: boolean, field: string, fix: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigError(field, `is ${JSON.stringify(value)}`, fix);
+  return value;
 }
 
 function number(value: unknown, field: string, min: number, max = Infinity): number {

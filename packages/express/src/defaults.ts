@@ -15,6 +15,8 @@ export const EXPRESS_DEFAULTS = {
   maxDeadlineMs: 300_000,
   priorityHeader: WIRE_NAMES.priority,
   healthPath: '/healthz',
+  /** An async readiness check that has not answered by then counts as not ready (ms). */
+  readyTimeoutMs: 1_000,
   /** Off unless set (see `statusPath`); the path the README suggests. */
   statusPath: false,
   shedding: {

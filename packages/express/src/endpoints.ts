@@ -1,6 +1,7 @@
 import { type ClientStatus, regionalClients } from '@regionkit/core';
 import type { ResolvedMiddlewareConfig } from './config.js';
 import type { LoadShedder, LoadSnapshot } from './load-shedder.js';
+import type { ReadinessCheck } from './types.js';
 
 export interface HealthReport {
   /** `ok` (HTTP 200) or `unhealthy` (HTTP 503): what a global load balancer acts on. */
@@ -21,16 +22,11 @@ export interface StatusReport {
   readonly clients: readonly ClientStatus[];
 }
 
-export function healthReport(
+export async function healthReport(
   config: ResolvedMiddlewareConfig,
   shedder: LoadShedder | undefined,
-): HealthReport {
-  let ready: boolean;
-  try {
-    ready = config.ready() === true;
-  } catch {
-    ready = false; // a readiness check that throws is a failed readiness check
-  }
+): Promise<HealthReport> {
+  const ready = await isReady(config.ready, config.readyTimeoutMs);
   const overloaded = shedder?.overloaded() ?? false;
   return {
     status: ready && !overloaded ? 'ok' : 'unhealthy',
@@ -40,15 +36,48 @@ export function healthReport(
   };
 }
 
-export function statusReport(
+export async function statusReport(
   config: ResolvedMiddlewareConfig,
   shedder: LoadShedder | undefined,
-): StatusReport {
+): Promise<StatusReport> {
   return {
     region: config.region,
     generatedAt: new Date().toISOString(),
-    health: healthReport(config, shedder),
+    health: await healthReport(config, shedder),
     load: shedder?.snapshot() ?? null,
     clients: regionalClients().map((client) => client.status()),
   };
+}
+
+/**
+ * Runs the readiness check: only `true` is ready. A check that throws or rejects has failed
+ * (and its rejection is handled here, never left to crash the process); an async one that has
+ * not answered within `timeoutMs` counts as not ready, so a hung dependency shows as an
+ * unhealthy instance rather than a health probe that never returns.
+ */
+async function isReady(check: ReadinessCheck, timeoutMs: number): Promise<boolean> {
+  let answer: ReturnType<ReadinessCheck>;
+  try {
+    answer = check();
+  } catch {
+    return false;
+  }
+  if (!isThenable(answer)) return answer === true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, false);
+  });
+  const settled = Promise.resolve(answer).then(
+    (value) => value === true,
+    () => false,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

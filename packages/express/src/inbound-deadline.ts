@@ -25,6 +25,7 @@ export function readInboundDeadline(
   if (value === undefined) return NONE;
   if (typeof value !== 'string' || !WHOLE_MS.test(value)) return MALFORMED;
   const remainingMs = Number(value);
-  if (remainingMs < minRemainingMs) return { kind: 'expired', remainingMs };
+  // Zero is gone even when this service needs no time at all (`minRemainingMs: 0`).
+  if (remainingMs <= 0 || remainingMs < minRemainingMs) return { kind: 'expired', remainingMs };
   return { kind: 'deadline', at: now + Math.min(remainingMs, maxMs) };
 }

@@ -24,6 +24,12 @@ describe('readInboundDeadline', () => {
     });
   });
 
+  it('zero is expired even for a service that needs no time (minRemainingMs 0)', () => {
+    expect(readInboundDeadline('0', now, 0, 60_000)).toEqual({ kind: 'expired', remainingMs: 0 });
+    expect(readInboundDeadline('-0', now, 0, 60_000)).toMatchObject({ kind: 'expired' });
+    expect(readInboundDeadline('1', now, 0, 60_000)).toEqual({ kind: 'deadline', at: now + 1 });
+  });
+
   it('absent is none; garbage is ignored (flagged), never guessed at', () => {
     expect(readInboundDeadline(undefined, now, 10, 60_000)).toEqual({
       kind: 'none',

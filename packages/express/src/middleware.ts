@@ -7,6 +7,7 @@ import { type InboundDeadline, readInboundDeadline } from './inbound-deadline.js
 import { withInboundTrace } from './inbound-trace.js';
 import { LoadShedder, type LoadSnapshot } from './load-shedder.js';
 import { requestPriority } from './priority.js';
+import { emitInCurrentContext } from './request-scope.js';
 import { sendJson } from './respond.js';
 import { shedCounter } from './shed-metric.js';
 import type { RegionkitMiddlewareOptions, RequestRegionInfo } from './types.js';
@@ -44,12 +45,14 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (req.path === config.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
-      const health = healthReport(config, shedder);
-      sendJson(res, health.status === 'ok' ? 200 : 503, health);
+      healthReport(config, shedder).then(
+        (health) => sendJson(res, health.status === 'ok' ? 200 : 503, health),
+        next,
+      );
       return;
     }
     if (req.path === config.statusPath && req.method === 'GET') {
-      sendJson(res, 200, statusReport(config, shedder));
+      statusReport(config, shedder).then((status) => sendJson(res, 200, status), next);
       return;
     }
     const correlationId = inboundCorrelationId(
@@ -121,7 +124,10 @@ export function regionkit(options: RegionkitMiddlewareOptions): RegionkitMiddlew
     }
     req.regionkit = { region: config.region, correlationId, priority, deadline };
     withInboundTrace(req.headers, () =>
-      runInContext({ correlationId, priority, deadline, signal: clientGone?.signal }, next),
+      runInContext({ correlationId, priority, deadline, signal: clientGone?.signal }, () => {
+        emitInCurrentContext(req, res);
+        next();
+      }),
     );
   };
 

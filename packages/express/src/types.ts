@@ -79,8 +79,18 @@ export interface RegionkitMiddlewareOptions {
    * @default false
    */
   readonly statusPath?: string | false;
-  /** Readiness for the health endpoint, e.g. "database connected". @default always ready */
-  readonly ready?: () => boolean;
+  /**
+   * Readiness for the health endpoint, e.g. "database connected": `true` is ready; anything
+   * else, a throw, a rejection or no answer within `readyTimeoutMs` is not. May be async (a
+   * ping), in which case each health check waits for it. @default always ready
+   */
+  readonly ready?: ReadinessCheck;
+  /**
+   * How long the health endpoint waits for an async `ready` check before it reports not ready,
+   * so a hung dependency turns the instance unhealthy instead of hanging the load balancer's
+   * probe (ms). @default 1000
+   */
+  readonly readyTimeoutMs?: number;
   /**
    * When the client closes its connection before the handler ends the response, abort the
    * request's context: outbound regional calls made for it still waiting for an answer are
@@ -91,6 +101,9 @@ export interface RegionkitMiddlewareOptions {
    */
   readonly abortOnClientClose?: boolean;
 }
+
+/** Is this instance ready to serve? Synchronous, or a promise of the answer. */
+export type ReadinessCheck = () => boolean | PromiseLike<boolean>;
 
 /** What the middleware learned about a request; on `req.regionkit`. */
 export interface RequestRegionInfo {
