@@ -1,8 +1,8 @@
-import type { Attributes } from '@opentelemetry/api';
+import { type Attributes, type Context, context as otelContext } from '@opentelemetry/api';
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
 import type { ResolvedConfig } from './config.js';
-import { callSignal, newCorrelationId, type RegionContext } from './context.js';
+import { callSignal, newCorrelationId, type RegionContext, runWithContext } from './context.js';
 import type { DeadlineWatch } from './deadline-watch.js';
 import {
   type AttemptRecord,
@@ -181,6 +181,8 @@ export function verdictOn<T>(
 /** What the direct lane (direct-call.ts) already worked out for a call it hands over. */
 export interface CallOrigin {
   readonly startedAt: number;
+  /** The OpenTelemetry context the call started in: its retries run in it too. */
+  readonly traceContext: Context;
   /** The signal that stops the call (see `callSignal`). */
   readonly signal: AbortSignal | undefined;
   /** The correlation ID its first attempt sent, if the call drew its own. */
@@ -283,6 +285,8 @@ export class Call<T> implements CallHandle {
   #failoverReason: string | undefined;
   /** Present only when an OpenTelemetry SDK records this call. */
   #span: CallSpan | undefined;
+  /** The OpenTelemetry context the call started in (see #inCallersScope). */
+  readonly #traceContext: Context;
   /** The call has ended: its result or error went to the exchange (or is going there now). */
   #over = false;
   /** `abort()` was called; the reason is in #abortReason. */
@@ -311,6 +315,7 @@ export class Call<T> implements CallHandle {
     this.#signal = origin ? origin.signal : callSignal(options.signal, context);
     this.#startedAt = origin?.startedAt ?? Date.now();
     this.#ownCorrelationId = origin?.ownCorrelationId;
+    this.#traceContext = origin?.traceContext ?? otelContext.active();
     this.#deadline = callDeadlineOf(env.config, options, context, this.#startedAt);
     this.#deadlineMs = this.#deadline - this.#startedAt;
     this.#resendable = isResendable(options);
@@ -327,7 +332,10 @@ export class Call<T> implements CallHandle {
     readonly planned?: RegionState | undefined;
   }): void {
     const { config, budget, tracing } = this.#env;
-    this.#span = tracing.start(this, handedOver ? handedOver.opened : tracing.open());
+    this.#span = tracing.start(
+      this,
+      handedOver ? handedOver.opened : tracing.open(this.#traceContext),
+    );
     const { deadlineMs } = this.#options;
     const signal = this.#signal;
     if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs))) {
@@ -580,6 +588,11 @@ export class Call<T> implements CallHandle {
   /** Sends `pending` through the exchange, with the call's (or the attempt's own) span active. */
   startTransport(pending: PendingAttempt<T>): void {
     this.#inFlight = pending;
+    if (pending.number === 1) this.#sendWithSpan(pending);
+    else this.#inCallersScope(() => this.#sendWithSpan(pending));
+  }
+
+  #sendWithSpan(pending: PendingAttempt<T>): void {
     const span = this.#span;
     if (!span) {
       pending.send(this.#exchange);
@@ -589,6 +602,18 @@ export class Call<T> implements CallHandle {
       pending.trace = trace;
       pending.send(this.#exchange);
     });
+  }
+
+  /**
+   * Runs `fn` in the async context the call started in. The first attempt is sent from the
+   * caller's own code; a retry is sent from a backoff timer or from the previous attempt's
+   * callback, which run in whatever context the transport's connection was opened in: on a
+   * reused keep-alive socket, another request's. Without this a retry would inject that
+   * request's `traceparent` and baggage, and instrumentations and interceptors below it would
+   * see that request's trace and regionkit context.
+   */
+  #inCallersScope(fn: () => void): void {
+    otelContext.with(this.#traceContext, () => runWithContext(this.#context, fn));
   }
 
   /**

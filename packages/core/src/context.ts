@@ -169,3 +169,11 @@ export function callSignal(
 export function currentContext(): RegionContext | undefined {
   return storage.getStore();
 }
+
+/**
+ * Runs `fn` with exactly `context` current, none if it is undefined: unlike `runInContext`, it
+ * also clears a context that `fn` would otherwise inherit from the code that called it.
+ */
+export function runWithContext<R>(context: RegionContext | undefined, fn: () => R): R {
+  return storage.run(context as RegionContext, fn);
+}

@@ -1,4 +1,9 @@
-import type { Attributes, TextMapSetter } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context as otelContext,
+  type TextMapSetter,
+} from '@opentelemetry/api';
 import {
   ABORTED,
   attemptDeadlineOf,
@@ -55,6 +60,7 @@ export function startCall<T>(
   const now = Date.now();
   const deadline = callDeadlineOf(env.config, options, context, now);
   const signal = callSignal(options.signal, context);
+  const traceContext = otelContext.active();
   // Calls that need `Call` from the start: events to build, options it refuses (naming the
   // field), regions to exclude, a caller that already gave up, no time left.
   if (
@@ -64,18 +70,28 @@ export function startCall<T>(
     signal?.aborted ||
     deadline <= now
   ) {
-    return fullCall(env, exchange, classify, options, context, origin(now, signal));
+    return fullCall(env, exchange, classify, options, context, origin(now, signal, traceContext));
   }
-  const opened = env.tracing.open();
+  const opened = env.tracing.open(traceContext);
   if (opened) {
-    return fullCall(env, exchange, classify, options, context, origin(now, signal), { opened });
+    return fullCall(env, exchange, classify, options, context, origin(now, signal, traceContext), {
+      opened,
+    });
   }
   // The one place besides `Call.#nextRegion` that asks the planner (a routing hook goes in both).
   const planned = env.planner.first(now);
   // Not closed: the attempt is a half-open breaker's probe, which only opossum admits.
   if (!planned?.breakerClosed) {
     const handedOver = { opened: undefined, planned };
-    return fullCall(env, exchange, classify, options, context, origin(now, signal), handedOver);
+    return fullCall(
+      env,
+      exchange,
+      classify,
+      options,
+      context,
+      origin(now, signal, traceContext),
+      handedOver,
+    );
   }
   const direct = new DirectCall(
     env,
@@ -84,6 +100,7 @@ export function startCall<T>(
     options,
     context,
     signal,
+    traceContext,
     now,
     deadline,
     planned,
@@ -97,8 +114,12 @@ function needsEvents(env: CallEnvironment): boolean {
   return env.events.wantsCallEvents();
 }
 
-function origin(startedAt: number, signal: AbortSignal | undefined): CallOrigin {
-  return { startedAt, signal, ownCorrelationId: undefined };
+function origin(
+  startedAt: number,
+  signal: AbortSignal | undefined,
+  traceContext: Context,
+): CallOrigin {
+  return { startedAt, signal, traceContext, ownCorrelationId: undefined };
 }
 
 function fullCall<T>(
@@ -132,6 +153,8 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
   readonly #context: RegionContext | undefined;
   /** The call's signal: the caller's, the context's, or both. */
   readonly #callSignal: AbortSignal | undefined;
+  /** The OpenTelemetry context the call started in, for the `Call` that may take it over. */
+  readonly #traceContext: Context;
   readonly #startedAt: number;
   readonly #deadline: number;
   /** The region the attempt goes to; its breaker was closed when the call started. */
@@ -156,6 +179,7 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
     options: CallOptions,
     context: RegionContext | undefined,
     signal: AbortSignal | undefined,
+    traceContext: Context,
     startedAt: number,
     deadline: number,
     target: RegionState,
@@ -168,6 +192,7 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
     this.#options = options;
     this.#context = context;
     this.#callSignal = signal;
+    this.#traceContext = traceContext;
     this.#startedAt = startedAt;
     this.#deadline = deadline;
     this.#target = target;
@@ -298,6 +323,7 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
     const call = new Call(this.#env, this.#exchange, this.#classify, this.#options, this.#context, {
       startedAt: this.#startedAt,
       signal: this.#callSignal,
+      traceContext: this.#traceContext,
       ownCorrelationId: this.#ownCorrelationId,
     });
     this.#call = call;

@@ -87,12 +87,11 @@ export class CallTracing {
   }
 
   /**
-   * Starts a call's span in the active context; undefined when it does not record (no SDK, or
-   * sampled out), and then nothing else is built for it. Separate from `start` so a call can
-   * know whether it is recorded before the object that describes it exists.
+   * Starts a call's span in `parent`, the context the call started in; undefined when it does
+   * not record (no SDK, or sampled out), and then nothing else is built for it. Separate from
+   * `start` so a call can know whether it is recorded before the object that describes it exists.
    */
-  open(): OpenedSpan | undefined {
-    const parent = context.active();
+  open(parent: Context): OpenedSpan | undefined {
     const span = this.#tracer.startSpan(this.#spanName, this.#spanOptions, parent);
     return span.isRecording() ? { span, parent } : undefined;
   }
