@@ -255,6 +255,30 @@ describe('request bodies', () => {
     expect(res.status).toBe(200);
     expect(west.received[0]?.body).toBe('{"n":1}');
   });
+
+  it('through fetch, a body given in memory is replayed whatever its size; a stream is not', async () => {
+    const [east, west] = await regions();
+    east.handler = (req) => req.socket.destroy();
+    // undici's fetch streams every body; the limit must still apply to real streams only.
+    const orders = regionalFetch([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
+    for (const body of [
+      'a string body',
+      Buffer.from('a buffer body'),
+      new URLSearchParams('q=1'),
+    ]) {
+      const res = await orders('/o', { method: 'PUT', body });
+      expect(await res.text()).toBe('us-west');
+    }
+    expect(west.received.map((r) => r.body)).toEqual(['a string body', 'a buffer body', 'q=1']);
+    const streamed = new Blob(['a streamed body']).stream();
+    const error = await orders('/o', {
+      method: 'PUT',
+      body: streamed,
+      duplex: 'half',
+    } as never).catch((e: unknown) => e);
+    expect((error as Error).cause).toMatchObject({ code: 'ERR_REGIONKIT_BODY_NOT_REPLAYABLE' });
+    expect(west.received).toHaveLength(3);
+  });
 });
 
 describe('classification', () => {
@@ -543,6 +567,25 @@ describe('headers on every attempt', () => {
     await (await orders('/b', { regionkit: { deadlineMs: 150 } })).text();
     expect(Number(east.received[1]?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(150);
   });
+  it('through fetch, per-request options mean what they mean for request()', async () => {
+    const [east, west] = await regions();
+    const orders = regionalFetch([east, west] as RegionServer[], { deadlineMs: 300 });
+    // A longer deadline than the client's: it replaces it, as for request().
+    await (await orders('/long', { regionkit: { deadlineMs: 6_000 } })).text();
+    expect(Number(east.received[0]?.headers['x-regionkit-deadline-ms'])).toBeGreaterThan(1_000);
+    // Inside a context, its deadline still caps the call.
+    await runInContext({ deadline: Date.now() + 250 }, async () =>
+      (await orders('/capped', { regionkit: { deadlineMs: 6_000 } })).text(),
+    );
+    expect(Number(east.received[1]?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(250);
+    const res = await orders('/elsewhere', { regionkit: { excludedRegions: ['us-east'] } });
+    expect(await res.text()).toBe('us-west');
+    east.handler = reply(503);
+    const post = await orders('/charge', { method: 'POST', regionkit: { idempotent: true } });
+    expect(await post.text()).toBe('us-west'); // resent because the caller said it is safe
+    expect(east.received).toHaveLength(3);
+  });
+
   it("per-request options keep the caller's own correlation ID (init headers or a Request)", async () => {
     const [east] = await regions(['us-east']);
     const orders = regionalFetch([east] as RegionServer[]);

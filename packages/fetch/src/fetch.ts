@@ -1,18 +1,14 @@
-import { currentContext, type RegionalClient, runInContext } from '@regionkit/core';
+import type { RegionalClient } from '@regionkit/core';
 import { Request, type RequestInit, type Response, fetch as undiciFetch } from 'undici';
 import type { ResponseHead } from './classify.js';
-import { HTTP_DEFAULTS } from './defaults.js';
 import { RegionalDispatcher } from './dispatcher.js';
-import { readCallerHeaders } from './request-headers.js';
+import { isInMemoryBody, runFetchCall } from './fetch-call.js';
 import { readRequestOptions } from './request-options.js';
-import type { RegionalFetchOptions } from './types.js';
+import type { RegionalFetchOptions, RegionalRequestOptions } from './types.js';
 
 export interface RegionalFetchInit extends RequestInit {
-  /** Per-call deadline and priority; they apply to this call and every call it makes. */
-  readonly regionkit?: {
-    readonly deadlineMs?: number;
-    readonly priority?: 'critical' | 'default' | 'sheddable';
-  };
+  /** Per-call options, as `request()` takes them: deadline, priority, excluded regions, idempotent. */
+  readonly regionkit?: RegionalRequestOptions;
 }
 
 export interface RegionalFetch {
@@ -39,10 +35,6 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
     ...options.regions.map((region) => new URL(region.origin).origin),
   ]);
   const service = options.service;
-  // Validated by the dispatcher above.
-  const correlationHeader = (
-    options.correlationHeader ?? HTTP_DEFAULTS.correlationHeader
-  ).toLowerCase();
 
   const regionalFetch = (
     input: string | URL | Request | globalThis.Request,
@@ -54,9 +46,16 @@ export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetc
     } catch (error) {
       return Promise.reject(error);
     }
-    const perCall = init?.regionkit;
-    if (perCall === undefined) return undiciFetch(target, { ...init, dispatcher });
-    return withCallOptions(perCall, callerCorrelationId(target, init, correlationHeader), () =>
+    // Read here, not by the dispatcher: undici's fetch passes on neither (see fetch-call.ts).
+    let perCall: RegionalRequestOptions | undefined;
+    try {
+      perCall = readRequestOptions(init?.regionkit);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const bodyInMemory = isInMemoryBody(init?.body);
+    if (perCall === undefined && !bodyInMemory) return undiciFetch(target, { ...init, dispatcher });
+    return runFetchCall({ client: dispatcher.client, options: perCall, bodyInMemory }, () =>
       undiciFetch(target, { ...init, dispatcher }),
     );
   };
@@ -113,52 +112,4 @@ function asUndiciRequest(request: globalThis.Request): Request {
     keepalive: request.keepalive,
     integrity: request.integrity,
   });
-}
-
-/**
- * The correlation ID header the caller set on this request (`init.headers` replace a Request's
- * own, as in fetch), unvalidated: the context it seeds validates it.
- */
-function callerCorrelationId(
-  target: string | URL | Request,
-  init: RegionalFetchInit | undefined,
-  lowerCaseHeader: string,
-): string | undefined {
-  const own = typeof target === 'string' || target instanceof URL ? undefined : target.headers;
-  return readCallerHeaders(init?.headers ?? own, lowerCaseHeader).correlationId;
-}
-
-/**
- * Per-call options travel in a derived core context, the only channel fetch leaves open. Outside
- * any context, the caller's own correlation ID (`seedId`) starts it, as it would without options.
- */
-function withCallOptions<R>(
-  perCall: unknown,
-  seedId: string | undefined,
-  fn: () => Promise<R>,
-): Promise<R> {
-  let options: ReturnType<typeof readRequestOptions>;
-  try {
-    options = readRequestOptions(perCall);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  const ambient = currentContext();
-  const ownDeadline =
-    options?.deadlineMs === undefined ? undefined : Date.now() + options.deadlineMs;
-  const deadline =
-    ambient?.deadline === undefined
-      ? ownDeadline
-      : ownDeadline === undefined
-        ? ambient.deadline
-        : Math.min(ambient.deadline, ownDeadline);
-  return runInContext(
-    {
-      correlationId: ambient ? ambient.correlationId : seedId,
-      priority: options?.priority ?? ambient?.priority,
-      deadline,
-      signal: ambient?.signal, // the inbound request going away still stops this call
-    },
-    fn,
-  );
 }

@@ -24,11 +24,13 @@ import { classifyHttp, type ResponseHead } from './classify.js';
 import type { ResolvedHttpConfig } from './config.js';
 import { IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
 import { BodyNotReplayableError, UnsupportedRequestError } from './errors.js';
+import { fetchCallOf } from './fetch-call.js';
 import { isIdempotentMethod, wantsIdempotencyKey } from './idempotency.js';
 import { bufferBody, isOneShotBody } from './replay-body.js';
 import { type CallerHeaders, NO_HEADERS, readCallerHeaders } from './request-headers.js';
 import { readRequestOptions } from './request-options.js';
 import { appendSetter, shouldInjectTrace } from './trace-context.js';
+import type { RegionalRequestOptions } from './types.js';
 
 /** What every call of one interceptor shares. */
 export interface ServiceRuntime {
@@ -139,10 +141,13 @@ export class RegionalCall
       );
       return true;
     }
+    const perRequest = (options as { regionkit?: unknown }).regionkit;
+    // Only a request made through the fetch function has these (see fetch-call.ts).
+    const fromFetch = perRequest === undefined ? fetchCallOf(this.#runtime.client) : undefined;
     let callOptions: CallOptions;
     try {
       this.#caller = readCallerHeaders(options.headers, this.#runtime.config.correlationHeader);
-      callOptions = this.#callOptions();
+      callOptions = this.#callOptions(fromFetch?.options ?? readRequestOptions(perRequest));
     } catch (error) {
       this.#fail(error);
       return true;
@@ -150,7 +155,8 @@ export class RegionalCall
     const body = options.body;
     if (isOneShotBody(body)) {
       this.#buffering = true;
-      bufferBody(body as object, this.#runtime.config.maxReplayBodyBytes).then(
+      const limit = fromFetch?.bodyInMemory ? Infinity : this.#runtime.config.maxReplayBodyBytes;
+      bufferBody(body as object, limit).then(
         (buffered) => {
           this.#buffering = false;
           this.#body = buffered.body;
@@ -329,11 +335,9 @@ export class RegionalCall
   // --- the call ------------------------------------------------------------------------------
 
   /** Core's options for this request: idempotency, and the per-request `regionkit` options. */
-  #callOptions(): CallOptions {
+  #callOptions(perRequest: RegionalRequestOptions | undefined): CallOptions {
     const { config } = this.#runtime;
-    const options = this.#options;
-    const method = String(options.method);
-    const perRequest = readRequestOptions((options as { regionkit?: unknown }).regionkit);
+    const method = String(this.#options.method);
     let idempotencyKey = this.#caller.idempotencyKey;
     if (idempotencyKey === undefined && config.autoIdempotencyKeys && wantsIdempotencyKey(method)) {
       idempotencyKey = this.#autoKey = randomUUID();
