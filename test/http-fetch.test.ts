@@ -17,7 +17,7 @@ import {
   regionalDispatcher,
   regionalInterceptor,
 } from '@regionkit/fetch';
-import { Agent, type Dispatcher, getGlobalDispatcher, Request, request } from 'undici';
+import { Agent, type Dispatcher, errors, getGlobalDispatcher, Request, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type RegionServer,
@@ -563,6 +563,16 @@ describe('headers on every attempt', () => {
         regionkit: { deadlineMs: -1 },
       } as never),
     ).rejects.toThrow(/regionkit\.deadlineMs is -1/);
+    // Never on the wire as "1e+22": refused, naming the limit.
+    await expect(
+      request('http://orders.regional/a', {
+        dispatcher: d,
+        regionkit: { deadlineMs: 1e22 },
+      } as never),
+    ).rejects.toThrow(
+      /regionkit\.deadlineMs is 1e\+22; use a number of ms above 0 and up to 2147483647/,
+    );
+    expect(east.received).toHaveLength(1);
     const orders = regionalFetch([east] as RegionServer[]);
     await (await orders('/b', { regionkit: { deadlineMs: 150 } })).text();
     expect(Number(east.received[1]?.headers['x-regionkit-deadline-ms'])).toBeLessThanOrEqual(150);
@@ -675,6 +685,23 @@ describe('undici integration', () => {
     await d.destroy(); // resolves at once (it used to return close's promise)
     await east.kill(); // undici leaves a request in flight at close alone; end it here
     expect(await hung).toBeInstanceOf(Error);
+  });
+
+  it("destroy stops the calls in flight on a dispatcher of the caller's, and leaves it usable", async () => {
+    const [east] = await regions(['us-east']);
+    east.handler = () => {}; // never answers, and the deadline is far
+    const base = new Agent();
+    cleanups.push(() => base.close());
+    const d = regionalDispatcher(
+      options([east] as RegionServer[], { deadlineMs: 60_000, dispatcher: base }),
+    );
+    const hung = request('http://orders.regional/hang', { dispatcher: d }).catch((e) => e);
+    await once(east.server, 'request');
+    await d.destroy();
+    expect(await hung).toBeInstanceOf(errors.ClientDestroyedError);
+    east.handler = reply(200, 'still here');
+    const res = await request(`${east.origin}/x`, { dispatcher: base });
+    expect(await res.body.text()).toBe('still here');
   });
 
   it("never touches undici's global dispatcher", async () => {

@@ -648,11 +648,27 @@ describe('calls that end before, or outside, the usual path', () => {
     c.close();
   });
 
-  it('refuses a deadlineMs that is not a number, naming the option', async () => {
+  it('refuses a deadlineMs that is not a number, or longer than a timer holds, naming the option', async () => {
     const c = client();
     const { error } = await settle(c.execute(ok, { deadlineMs: Number.NaN }));
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(/options\.deadlineMs is NaN/);
+    for (const deadlineMs of [Number.POSITIVE_INFINITY, 1e22, 2 ** 31]) {
+      const sent: Attempt[] = [];
+      const { error: tooLong } = await settle(
+        c.execute(
+          async (attempt) => {
+            sent.push(attempt);
+            return 'ok';
+          },
+          { deadlineMs },
+        ),
+      );
+      expect((tooLong as Error).message).toMatch(
+        /options\.deadlineMs is .*; pass a number of milliseconds up to 2147483647/,
+      );
+      expect(sent).toEqual([]);
+    }
     c.close();
   });
 

@@ -1,7 +1,7 @@
 import { type Attributes, type Context, context as otelContext } from '@opentelemetry/api';
 import pRetry from 'p-retry';
 import { fullJitterDelayMs } from './backoff.js';
-import type { ResolvedConfig } from './config.js';
+import { MAX_DEADLINE_MS, type ResolvedConfig } from './config.js';
 import { callSignal, newCorrelationId, type RegionContext, runWithContext } from './context.js';
 import type { DeadlineWatch } from './deadline-watch.js';
 import {
@@ -338,11 +338,14 @@ export class Call<T> implements CallHandle {
     );
     const { deadlineMs } = this.#options;
     const signal = this.#signal;
-    if (deadlineMs !== undefined && (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs))) {
+    if (
+      deadlineMs !== undefined &&
+      (typeof deadlineMs !== 'number' || Number.isNaN(deadlineMs) || deadlineMs > MAX_DEADLINE_MS)
+    ) {
       this.#finish(true, undefined, undefined);
       this.#exchange.reject(
         new TypeError(
-          `${config.service}: options.deadlineMs is ${String(deadlineMs)}; pass a number of milliseconds, or leave it out for the client's deadline`,
+          `${config.service}: options.deadlineMs is ${String(deadlineMs)}; pass a number of milliseconds up to ${MAX_DEADLINE_MS}, or leave it out for the client's deadline`,
         ),
       );
       return;

@@ -10,6 +10,12 @@ import type {
   TelemetryOptions,
 } from './types.js';
 
+/**
+ * The longest deadline a call may have (ms, about 24.8 days): what a Node timer holds. Longer
+ * ones are bugs (a unit mistake, `Infinity`) that would reach the wire as nonsense.
+ */
+export const MAX_DEADLINE_MS = 2 ** 31 - 1;
+
 /** Every default in one place, with units. `types.ts` repeats them as `@default`. */
 export const DEFAULTS = {
   routing: 'localFirst' as RoutingMode,
@@ -124,7 +130,7 @@ export function resolveConfig(options: RegionalClientOptions): ResolvedConfig {
   }
 
   const deadlineMs = options.deadlineMs ?? DEFAULTS.deadlineMs;
-  requireNumber(deadlineMs, 'deadlineMs', 1);
+  requireNumber(deadlineMs, 'deadlineMs', 1, MAX_DEADLINE_MS);
 
   return {
     service: options.service,

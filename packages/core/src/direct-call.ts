@@ -18,6 +18,7 @@ import {
   type Settle,
   verdictOn,
 } from './call.js';
+import { MAX_DEADLINE_MS } from './config.js';
 import { callSignal, newCorrelationId, type RegionContext } from './context.js';
 import {
   attemptAbortSignal,
@@ -65,7 +66,8 @@ export function startCall<T>(
   // field), regions to exclude, a caller that already gave up, no time left.
   if (
     needsEvents(env) ||
-    (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0)) ||
+    (deadlineMs !== undefined &&
+      !(typeof deadlineMs === 'number' && deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)) ||
     options.excludedRegions?.length ||
     signal?.aborted ||
     deadline <= now

@@ -9,7 +9,7 @@ export {
   type RegionalClientInternals,
   regionalClients,
 } from './client.js';
-export { DEFAULTS } from './config.js';
+export { DEFAULTS, MAX_DEADLINE_MS } from './config.js';
 export {
   CANCEL_GRACE_MS,
   type ContextInit,
@@ -54,4 +54,4 @@ export type { RegionHealthSnapshot } from './region-state.js';
 export { estimateRttMs, failoverOrder, greatCircleKm } from './topology.js';
 export type * from './types.js';
 export { regionWeight, type WeightInputs, type WeightPolicy } from './weight.js';
-export { WIRE_NAMES } from './wire.js';
+export { PROTOCOL_HEADER_NAMES, WIRE_NAMES } from './wire.js';

@@ -16,3 +16,25 @@ export const WIRE_NAMES = {
   /** Identical on every attempt of a call; makes a non-idempotent call safe to resend. */
   idempotencyKey: 'idempotency-key',
 } as const;
+
+/**
+ * Header names the protocols own: HTTP framing and routing, and W3C trace context. A correlation
+ * header by one of these names would break requests (`host`, `content-length`) or pass the ID
+ * off as a trace (`traceparent`), so adapters refuse them as their correlation header.
+ */
+export const PROTOCOL_HEADER_NAMES: ReadonlySet<string> = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'traceparent',
+  'tracestate',
+  'baggage',
+]);

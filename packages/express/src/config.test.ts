@@ -87,6 +87,18 @@ describe('middleware configuration', () => {
       'statusPath',
       /the same as healthPath/,
     ],
+    [
+      'correlation header HTTP owns',
+      { region: 'a', correlationHeader: 'Content-Length' },
+      'correlationHeader',
+      /HTTP or trace context uses/,
+    ],
+    [
+      'maxDeadlineMs beyond what a timer holds',
+      { region: 'a', maxDeadlineMs: 2 ** 31 },
+      'maxDeadlineMs',
+      /between 1 and 2147483647/,
+    ],
     ['zero readyTimeoutMs', { region: 'a', readyTimeoutMs: 0 }, 'readyTimeoutMs', /between 1 and/],
     [
       // Node would run a longer interval every millisecond (TimeoutOverflowWarning).

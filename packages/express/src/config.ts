@@ -1,4 +1,9 @@
-import { ConfigError, type Priority } from '@regionkit/core';
+import {
+  ConfigError,
+  MAX_DEADLINE_MS,
+  PROTOCOL_HEADER_NAMES,
+  type Priority,
+} from '@regionkit/core';
 import type { Request } from 'express';
 import { EXPRESS_DEFAULTS } from './defaults.js';
 import type { ReadinessCheck, RegionkitMiddlewareOptions } from './types.js';
@@ -60,6 +65,13 @@ export function resolveMiddlewareConfig(
     options.correlationHeader ?? EXPRESS_DEFAULTS.correlationHeader,
     'correlationHeader',
   );
+  if (PROTOCOL_HEADER_NAMES.has(correlationHeader)) {
+    throw new ConfigError(
+      'correlationHeader',
+      `is "${correlationHeader}", a header HTTP or trace context uses for something else`,
+      'Pick another name, e.g. "x-request-id" or "x-correlation-id".',
+    );
+  }
   const deadlineHeader =
     options.deadlineHeader === false
       ? undefined
@@ -73,6 +85,7 @@ export function resolveMiddlewareConfig(
     options.maxDeadlineMs ?? EXPRESS_DEFAULTS.maxDeadlineMs,
     'maxDeadlineMs',
     1,
+    MAX_DEADLINE_MS,
   );
   const defaultDeadlineMs =
     options.defaultDeadlineMs === undefined

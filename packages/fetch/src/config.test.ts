@@ -76,6 +76,13 @@ describe('configuration errors name the field and the fix', () => {
       'correlationHeader',
       /already uses/,
     ],
+    ['correlation header HTTP owns', { correlationHeader: 'Host' }, 'correlationHeader', /HTTP/],
+    [
+      'correlation header trace context owns',
+      { correlationHeader: 'traceparent' },
+      'correlationHeader',
+      /trace context/,
+    ],
     ['bad idempotencyKeys', { idempotencyKeys: 'always' }, 'idempotencyKeys', /Use "auto"/],
     [
       'bad maxReplayBodyBytes',

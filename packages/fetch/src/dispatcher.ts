@@ -1,8 +1,9 @@
 import type { RegionalClient } from '@regionkit/core';
 import { ConfigError } from '@regionkit/core';
-import { Agent, Dispatcher } from 'undici';
+import { Agent, Dispatcher, errors } from 'undici';
 import type { ResponseHead } from './classify.js';
-import { regionalInterceptor } from './interceptor.js';
+import { createRegionalInterceptor } from './interceptor.js';
+import type { RegionalCall } from './regional-call.js';
 import type { RegionalDispatcherOptions } from './types.js';
 
 /**
@@ -15,6 +16,8 @@ export class RegionalDispatcher extends Dispatcher {
   readonly #base: Dispatcher;
   readonly #ownsBase: boolean;
   readonly #dispatch: Dispatcher.Dispatch;
+  /** Calls in progress, when the base dispatcher is the caller's (see the constructor). */
+  readonly #live: Set<RegionalCall> | undefined;
   /** Closing or destroying twice is fine (undici's Agent would throw). */
   #closed: Promise<void> | undefined;
   #destroyed: Promise<void> | undefined;
@@ -29,10 +32,13 @@ export class RegionalDispatcher extends Dispatcher {
         'Pass an undici Agent, Pool or composed dispatcher, or leave it out to get a new Agent.',
       );
     }
-    const interceptor = regionalInterceptor(options);
+    this.#ownsBase = base === undefined;
+    // An Agent of ours is destroyed with this dispatcher, and takes its requests with it; the
+    // caller's is left alone, so this dispatcher must stop its own calls.
+    this.#live = this.#ownsBase ? undefined : new Set();
+    const interceptor = createRegionalInterceptor(options, this.#live);
     this.client = interceptor.client;
     this.logicalOrigin = interceptor.logicalOrigin;
-    this.#ownsBase = base === undefined;
     this.#base = base ?? new Agent();
     this.#dispatch = interceptor(this.#base.dispatch.bind(this.#base));
   }
@@ -67,6 +73,10 @@ export class RegionalDispatcher extends Dispatcher {
     const error = typeof errorOrCallback === 'function' ? null : (errorOrCallback ?? null);
     const done = typeof errorOrCallback === 'function' ? errorOrCallback : callback;
     this.client.close();
+    if (this.#live) {
+      const reason = error ?? new errors.ClientDestroyedError();
+      for (const call of [...this.#live]) call.abort(reason);
+    }
     // Also after close, so destroy never waits for the requests close lets finish. (undici's
     // Agent, once closing, leaves a request already in flight to end on its own.)
     this.#destroyed ??= this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();

@@ -23,7 +23,15 @@ export interface RegionalInterceptor extends Dispatcher.DispatcherComposeInterce
  * other origins pass through untouched. Compose it last, so it is the outermost interceptor.
  */
 export function regionalInterceptor(options: RegionalHttpOptions): RegionalInterceptor {
-  const runtime = createServiceRuntime(options);
+  return createRegionalInterceptor(options, undefined);
+}
+
+/** `regionalInterceptor`, keeping its calls in progress in `live` if given (see ServiceRuntime). */
+export function createRegionalInterceptor(
+  options: RegionalHttpOptions,
+  live: Set<RegionalCall> | undefined,
+): RegionalInterceptor {
+  const runtime = createServiceRuntime(options, live);
   const { ownOrigins, logicalOrigin } = runtime.config;
   const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) =>
     function regionalDispatch(opts, handler) {

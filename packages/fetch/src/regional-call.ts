@@ -36,6 +36,11 @@ import type { RegionalRequestOptions } from './types.js';
 export interface ServiceRuntime {
   readonly client: RegionalClient;
   readonly config: ResolvedHttpConfig;
+  /**
+   * The calls in progress, kept only where something must be able to stop them all: a
+   * `RegionalDispatcher` whose base dispatcher is the caller's, which its `destroy()` leaves be.
+   */
+  readonly live?: Set<RegionalCall>;
 }
 
 type Handler = Dispatcher.DispatchHandler;
@@ -124,6 +129,7 @@ export class RegionalCall
   }
 
   start(): boolean {
+    this.#runtime.live?.add(this);
     try {
       this.#handler.onRequestStart?.(this, null);
     } catch (error) {
@@ -318,8 +324,7 @@ export class RegionalCall
 
   forwardEnd(trailers: Headers, rawTrailers: unknown): void {
     if (this.#done) return;
-    this.#done = true;
-    this.#unfollowCallSignal();
+    this.#markDone();
     this.rawTrailers = rawTrailers as Dispatcher.DispatchController['rawTrailers'];
     try {
       this.#handler.onResponseEnd?.(this, trailers);
@@ -535,6 +540,13 @@ export class RegionalCall
     this.#onCallAbort = undefined;
   }
 
+  /** The caller has had its last event (the end, or an error). */
+  #markDone(): void {
+    this.#done = true;
+    this.#unfollowCallSignal();
+    this.#runtime.live?.delete(this);
+  }
+
   /** Hands the caller the response head; false if its handler threw (the call is aborted). */
   #startResponse(
     head: ResponseHead & { readonly statusMessage: string | undefined },
@@ -553,8 +565,7 @@ export class RegionalCall
 
   #fail(error: unknown): void {
     if (this.#done) return;
-    this.#done = true;
-    this.#unfollowCallSignal();
+    this.#markDone();
     this.#discardCurrent(RETRIED);
     let reported = error;
     if (this.#notRetriedIn !== undefined && !this.#aborted) {

@@ -1,4 +1,4 @@
-import { isPriority } from '@regionkit/core';
+import { isPriority, MAX_DEADLINE_MS } from '@regionkit/core';
 import type { RegionalRequestOptions } from './types.js';
 
 /**
@@ -13,10 +13,13 @@ export function readRequestOptions(value: unknown): RegionalRequestOptions | und
   const { deadlineMs, priority, excludedRegions, idempotent } = value as RegionalRequestOptions;
   if (
     deadlineMs !== undefined &&
-    (typeof deadlineMs !== 'number' || !Number.isFinite(deadlineMs) || deadlineMs <= 0)
+    (typeof deadlineMs !== 'number' ||
+      !Number.isFinite(deadlineMs) ||
+      deadlineMs <= 0 ||
+      deadlineMs > MAX_DEADLINE_MS)
   ) {
     throw new TypeError(
-      `regionkit.deadlineMs is ${JSON.stringify(deadlineMs)}; use a finite number of ms > 0`,
+      `regionkit.deadlineMs is ${JSON.stringify(deadlineMs)}; use a number of ms above 0 and up to ${MAX_DEADLINE_MS}`,
     );
   }
   if (priority !== undefined && !isPriority(priority)) {

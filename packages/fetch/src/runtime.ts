@@ -1,15 +1,21 @@
 import { createRegionalClient, type RegionalClientOptions } from '@regionkit/core';
 import type { ResponseHead } from './classify.js';
 import { resolveHttpConfig } from './config.js';
-import type { ServiceRuntime } from './regional-call.js';
+import type { RegionalCall, ServiceRuntime } from './regional-call.js';
 import type { RegionalHttpOptions } from './types.js';
 
-/** Validates the options once and builds the core client every request of the service shares. */
-export function createServiceRuntime(options: RegionalHttpOptions): ServiceRuntime {
+/**
+ * Validates the options once and builds the core client every request of the service shares.
+ * `live` keeps the calls in progress (see `ServiceRuntime.live`).
+ */
+export function createServiceRuntime(
+  options: RegionalHttpOptions,
+  live?: Set<RegionalCall>,
+): ServiceRuntime {
   // Core first: its errors about service, regions and localRegion are the most basic ones.
   const client = createRegionalClient<ResponseHead>(options as RegionalClientOptions);
   try {
-    return { client, config: resolveHttpConfig(options) };
+    return { client, config: resolveHttpConfig(options), live };
   } catch (error) {
     client.close();
     throw error;
