@@ -54,5 +54,8 @@ export class LoadMonitor {
   close(): void {
     clearInterval(this.#timer);
     this.#histogram.disable();
+    // No longer measured: a delay frozen at its last value would shed (and fail health
+    // checks) for good. In-flight requests are still counted.
+    this.eventLoopDelayMs = 0;
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveMiddlewareConfig } from './config.js';
+import { LoadMonitor } from './load-monitor.js';
 import { LoadShedder } from './load-shedder.js';
 
 const shedders: LoadShedder[] = [];
@@ -58,5 +59,23 @@ describe('LoadShedder', () => {
     s.admit('sheddable');
     for (let i = 0; i < 3; i++) s.admit('sheddable');
     expect(s.overloaded()).toBe(false); // 4 requests: below minWindowRequests
+  });
+});
+
+describe('LoadMonitor', () => {
+  it('once closed, no longer reports the delay it last measured', async () => {
+    let sampled: () => void = () => {};
+    const monitor = new LoadMonitor(10, 1, 10, () => sampled());
+    try {
+      const blocked = Date.now() + 60;
+      while (Date.now() < blocked) {} // hold the event loop: the next sample sees the delay
+      await new Promise<void>((resolve) => {
+        sampled = resolve;
+      });
+      expect(monitor.eventLoopDelayMs).toBeGreaterThan(20);
+    } finally {
+      monitor.close();
+    }
+    expect(monitor.eventLoopDelayMs).toBe(0); // else shedding and /healthz would see it for good
   });
 });
