@@ -184,3 +184,21 @@ describe.each([
     }
   });
 });
+
+it('a malformed traceparent from outside is dropped: the request is served and starts a trace of its own', async () => {
+  await using chain = await startChain(false);
+  for (const traceparent of ['garbage', `00-${'0'.repeat(32)}-${'1'.repeat(16)}-01`, '00-xyz']) {
+    telemetry.reset();
+    const response = await request(`${chain.checkoutOrigin}/checkout/7`, {
+      headers: { traceparent },
+    });
+    expect(await response.body.json()).toMatchObject({ order: '7', region: 'us-west' });
+    const callOrders = one(telemetry.spans(), 'call orders');
+    expect(callOrders.parentSpanContext).toBeUndefined(); // a root: nothing was taken from it
+    expect(callOrders.spanContext().traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+    // The rest of the chain joined that new trace.
+    expect(new Set(telemetry.spans().map((s) => s.spanContext().traceId))).toEqual(
+      new Set([callOrders.spanContext().traceId]),
+    );
+  }
+});
