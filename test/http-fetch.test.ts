@@ -747,6 +747,42 @@ function recordEnding(
 }
 
 describe('caller handlers', () => {
+  it('an abort with no reason while the request is queued: one error, and the POST is never sent', async () => {
+    const [east] = await regions(['us-east']);
+    let releaseHold: () => void = () => {};
+    const holding = new Promise<void>((resolve) => {
+      east.handler = (req, res) => {
+        if (req.url !== '/hold') return void res.end('ok');
+        releaseHold = () => res.end('held');
+        resolve();
+      };
+    });
+    const base = new Agent({ connections: 1 }); // /hold keeps the only connection busy
+    cleanups.push(() => base.close());
+    const d = dispatcher([east] as RegionServer[], { dispatcher: base });
+    const held = request('http://orders.regional/hold', { dispatcher: d });
+    await holding;
+    const events: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      d.dispatch(
+        { origin: 'http://orders.regional', path: '/charge', method: 'POST', body: 'x' },
+        {
+          // As undici's wrapper of a legacy handler does: abort() with no reason.
+          onRequestStart: (controller) => controller.abort(undefined as unknown as Error),
+          ...recordEnding(events, resolve),
+        },
+      );
+    });
+    await ended;
+    expect(events).toEqual(['error:Request aborted']);
+    releaseHold();
+    await (await held).body.text();
+    // The connection serves requests in order: once this one is answered, a /charge still
+    // queued before it would have been sent.
+    await (await request('http://orders.regional/after', { dispatcher: d })).body.text();
+    expect(east.received.map((r) => r.url)).toEqual(['/hold', '/after']);
+  });
+
   it('a handler that aborts in onResponseStart gets exactly one error, and the call ends', async () => {
     const [east] = await regions(['us-east']);
     const d = dispatcher([east] as RegionServer[]);

@@ -95,7 +95,8 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
 
   onRequestStart(controller: Controller): void {
     this.#controller = controller;
-    if (this.#abandonedBecause) controller.abort(this.#abandonedBecause);
+    // Discarded while still queued in undici: it must never be sent.
+    if (this.#phase === Phase.Discarded) controller.abort(this.#abandonedBecause as Error);
   }
 
   onRequestUpgrade(controller: Controller): void {

@@ -13,7 +13,7 @@ import {
   type Verdict,
   validCorrelationId,
 } from '@regionkit/core';
-import type { Dispatcher } from 'undici';
+import { type Dispatcher, errors } from 'undici';
 import {
   AttemptHandler,
   EMPTY_HEADERS,
@@ -193,9 +193,12 @@ export class RegionalCall
     return this.#reason;
   }
 
-  abort(reason: Error): void {
+  abort(given: Error | undefined): void {
     if (this.#aborted || this.#done) return;
     this.#aborted = true;
+    // Legacy handlers, wrapped by undici, abort with no reason; undici's own controller then
+    // reports RequestAbortedError, and so does this one.
+    const reason = given ?? new errors.RequestAbortedError();
     this.#reason = reason;
     if (this.#buffering) {
       // Still reading the body to make it replayable, and a stalled body may never end: fail
