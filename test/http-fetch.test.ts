@@ -247,6 +247,26 @@ describe('request bodies', () => {
     expect(west.received).toHaveLength(0);
   });
 
+  it('a response returned because its request could not be resent keeps its own errors', async () => {
+    const [east, west] = await regions();
+    // A 503 (retriable) whose body then breaks off.
+    east.handler = (_req, res) => {
+      res.writeHead(503, { 'content-length': '1000' });
+      res.write('partial', () => res.socket?.destroy());
+    };
+    const d = dispatcher([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
+    const res = await request('http://orders.regional/upload', {
+      dispatcher: d,
+      method: 'PUT',
+      body: Readable.from(['ab', 'cd', 'ef']), // too long to resend: the 503 is returned
+    });
+    expect(res.statusCode).toBe(503);
+    const error = await res.body.text().catch((e: unknown) => e);
+    // The body's own failure, not BodyNotReplayableError: that is for a call that failed.
+    expect(error).toMatchObject({ code: 'UND_ERR_SOCKET' });
+    expect(west.received).toHaveLength(0);
+  });
+
   it('fetch bodies (a stream inside undici) are replayed too', async () => {
     const [east, west] = await regions();
     east.handler = reply(502);

@@ -394,7 +394,21 @@ export class RegionalCall
 
   /** The call failed: no attempt's response is returned. */
   reject(error: unknown): void {
-    this.#fail(error);
+    if (this.#notRetriedIn === undefined || this.#aborted) {
+      this.#fail(error);
+      return;
+    }
+    // The call failed because its body could not be sent again: say so. Only here, for core's
+    // verdict: an error later, in a response the call did return, is that response's own.
+    const { config } = this.#runtime;
+    this.#fail(
+      new BodyNotReplayableError(
+        config.service,
+        this.#notRetriedIn,
+        config.maxReplayBodyBytes,
+        error,
+      ),
+    );
   }
 
   /** One attempt against `attempt.region`: same path, query, headers and body, new origin. */
@@ -570,18 +584,8 @@ export class RegionalCall
     if (this.#done) return;
     this.#markDone();
     this.#discardCurrent(RETRIED);
-    let reported = error;
-    if (this.#notRetriedIn !== undefined && !this.#aborted) {
-      const { config } = this.#runtime;
-      reported = new BodyNotReplayableError(
-        config.service,
-        this.#notRetriedIn,
-        config.maxReplayBodyBytes,
-        error,
-      );
-    }
     try {
-      this.#handler.onResponseError?.(this, toError(reported));
+      this.#handler.onResponseError?.(this, toError(error));
     } catch (thrown) {
       rethrowLater(thrown);
     }
