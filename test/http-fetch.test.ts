@@ -216,6 +216,48 @@ describe('idempotency', () => {
 });
 
 describe('request bodies', () => {
+  it('a caller that gives up while its web stream body is buffered cancels that stream', async () => {
+    const [east] = await regions(['us-east']);
+    const d = dispatcher([east] as RegionServer[]);
+    // A source that hands out one chunk each time the test feeds it.
+    let feed: () => void = () => {};
+    let pulls = 0;
+    const pulled: Array<() => void> = [];
+    const cancelled = Promise.withResolvers<unknown>();
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        pulled.shift()?.();
+        return new Promise<void>((resolve) => {
+          feed = () => {
+            controller.enqueue(new Uint8Array(100));
+            resolve();
+          };
+        });
+      },
+      cancel: (reason) => cancelled.resolve(reason),
+    });
+    const nextPull = () => new Promise<void>((resolve) => pulled.push(resolve));
+    const firstPull = nextPull();
+    const caller = new AbortController();
+    const call = request('http://orders.regional/upload', {
+      dispatcher: d,
+      method: 'PUT',
+      body: body as never, // undici's types leave out web streams; it reads them as iterables
+      signal: caller.signal,
+    }).catch((e: unknown) => e);
+    await firstPull;
+    const secondPull = nextPull();
+    feed(); // the first chunk: buffered, and the next one asked for
+    await secondPull;
+    const reason = new Error('caller gave up');
+    caller.abort(reason);
+    expect(await call).toBe(reason);
+    expect(await cancelled.promise).toBe(reason); // the source is told why, and not read on
+    expect(pulls).toBe(2);
+    expect(east.received).toHaveLength(0);
+  });
+
   it('buffers a stream body so another region gets the same bytes', async () => {
     const [east, west] = await regions();
     east.handler = reply(503);

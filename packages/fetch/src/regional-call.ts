@@ -110,8 +110,8 @@ export class RegionalCall
   #call: CallHandle | undefined;
   /** Aborts the committed response when the call's signal does (see #followCallSignal). */
   #onCallAbort: (() => void) | undefined;
-  /** The one-shot body is being read into memory; no attempt has started. */
-  #buffering = false;
+  /** Set while the one-shot body is read into memory (no attempt has started); stops it. */
+  #buffering: AbortController | undefined;
   #reason: Error | null = null;
   #paused = false;
   #done = false;
@@ -160,17 +160,18 @@ export class RegionalCall
     }
     const body = options.body;
     if (isOneShotBody(body)) {
-      this.#buffering = true;
+      const buffering = new AbortController();
+      this.#buffering = buffering;
       const limit = fromFetch?.bodyInMemory ? Infinity : this.#runtime.config.maxReplayBodyBytes;
-      bufferBody(body as object, limit).then(
+      bufferBody(body as object, limit, buffering.signal).then(
         (buffered) => {
-          this.#buffering = false;
+          this.#buffering = undefined;
           this.#body = buffered.body;
           this.#oneShot = !buffered.replayable;
           this.#run(callOptions);
         },
         (error: unknown) => {
-          this.#buffering = false;
+          this.#buffering = undefined;
           this.#fail(error);
         },
       );
@@ -203,6 +204,7 @@ export class RegionalCall
     if (this.#buffering) {
       // Still reading the body to make it replayable, and a stalled body may never end: fail
       // now and release the body, as undici does with the body of a request it aborts.
+      this.#buffering.abort(reason);
       releaseBody(this.#options.body, reason);
       this.#fail(reason);
       return;

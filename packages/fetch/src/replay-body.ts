@@ -20,16 +20,43 @@ export function isOneShotBody(body: unknown): boolean {
 /**
  * Reads a one-shot body into memory so every attempt can send it. Stops at `limit` bytes:
  * the rest is then streamed once, behind the part already read, and the call must not retry.
+ *
+ * When `stop` aborts (the caller gave up), the source is ended as its iterator ends it (a web
+ * stream is cancelled, a generator finished, a Node stream destroyed), once any read in
+ * progress returns, and no more is read.
  */
-export async function bufferBody(body: object, limit: number): Promise<PreparedBody> {
+export async function bufferBody(
+  body: object,
+  limit: number,
+  stop: AbortSignal,
+): Promise<PreparedBody> {
   const iterator: AsyncIterator<unknown> | Iterator<unknown> =
     Symbol.asyncIterator in body
       ? (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()
       : (body as Iterable<unknown>)[Symbol.iterator]();
+  const release = () => {
+    // A web stream's source is cancelled with this reason. How the body ends is not the call's
+    // outcome (that is already `stop.reason`), so an error ending it is dropped.
+    Promise.resolve(iterator.return?.(stop.reason)).catch(() => {});
+  };
+  stop.addEventListener('abort', release, { once: true });
+  try {
+    return await readUpTo(iterator, limit, stop);
+  } finally {
+    stop.removeEventListener('abort', release);
+  }
+}
+
+async function readUpTo(
+  iterator: AsyncIterator<unknown> | Iterator<unknown>,
+  limit: number,
+  stop: AbortSignal,
+): Promise<PreparedBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   for (;;) {
     const step = await iterator.next();
+    stop.throwIfAborted();
     if (step.done) return { replayable: true, body: Buffer.concat(chunks, size) };
     const chunk = toBuffer(step.value);
     chunks.push(chunk);
