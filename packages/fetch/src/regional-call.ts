@@ -29,7 +29,7 @@ import { isIdempotentMethod, wantsIdempotencyKey } from './idempotency.js';
 import { bufferBody, isOneShotBody } from './replay-body.js';
 import { type CallerHeaders, NO_HEADERS, readCallerHeaders } from './request-headers.js';
 import { readRequestOptions } from './request-options.js';
-import { appendSetter, shouldInjectTrace } from './trace-context.js';
+import { appendSetter, appendSetterKeepingBaggage, shouldInjectTrace } from './trace-context.js';
 import type { RegionalRequestOptions } from './types.js';
 
 /** What every call of one interceptor shares. */
@@ -488,9 +488,15 @@ export class RegionalCall
     }
     // Last, so nothing can tamper with it; from the attempt's context, so the next hop's
     // parent is the span that sent this attempt (call span, or attempt span in that mode).
-    // A traceparent the caller set is kept, and none is added next to it.
-    if (!this.#caller.hasTraceparent && shouldInjectTrace(this.#runtime.config.tracePropagation))
-      attempt.injectTraceContext(headers, appendSetter);
+    // A traceparent the caller set is kept, and no trace header is added next to it; a baggage
+    // header the caller set is kept, and none is added next to it.
+    const caller = this.#caller;
+    if (!caller.hasTraceparent && shouldInjectTrace(this.#runtime.config.tracePropagation)) {
+      attempt.injectTraceContext(
+        headers,
+        caller.hasBaggage ? appendSetterKeepingBaggage : appendSetter,
+      );
+    }
     return headers;
   }
 

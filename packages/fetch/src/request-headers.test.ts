@@ -64,6 +64,21 @@ describe('readCallerHeaders', () => {
     });
   });
 
+  it('keeps a tracestate only with its traceparent, and notices a caller baggage', () => {
+    const orphan = readCallerHeaders(
+      { TraceState: 'vendor=1', baggage: 'user=a', accept: 'x' },
+      'x-request-id',
+    );
+    expect(orphan.base).toEqual(['baggage', 'user=a', 'accept', 'x']);
+    expect(orphan).toMatchObject({ hasTraceparent: false, hasBaggage: true });
+    const paired = readCallerHeaders(
+      ['tracestate', 'vendor=1', 'traceparent', '00-abc'],
+      'x-request-id',
+    );
+    expect(paired.base).toEqual(['tracestate', 'vendor=1', 'traceparent', '00-abc']);
+    expect(paired).toMatchObject({ hasTraceparent: true, hasBaggage: false });
+  });
+
   it('refuses a header shape undici would not understand, saying what to pass', () => {
     expect(() => readCallerHeaders('x-a: 1', 'x-request-id')).toThrow(
       /request headers are a string; pass an object/,

@@ -12,6 +12,8 @@ export interface CallerHeaders {
   readonly idempotencyKey: string | undefined;
   /** The caller set `traceparent` itself: never inject a second one. */
   readonly hasTraceparent: boolean;
+  /** The caller set `baggage` itself: it is sent as is, and none is injected next to it. */
+  readonly hasBaggage: boolean;
 }
 
 /** Shared by every call without headers: `base` is only ever copied, never written to. */
@@ -20,6 +22,7 @@ export const NO_HEADERS: CallerHeaders = Object.freeze({
   correlationId: undefined,
   idempotencyKey: undefined,
   hasTraceparent: false,
+  hasBaggage: false,
 });
 
 const DROPPED: ReadonlySet<string> = new Set(Object.values(REGIONKIT_HEADERS));
@@ -36,7 +39,9 @@ export function readCallerHeaders(headers: unknown, correlationHeader: string): 
     correlationId: undefined,
     idempotencyKey: undefined,
     hasTraceparent: false,
+    hasBaggage: false,
   };
+  let hasTracestate = false;
   const add = (name: unknown, value: unknown) => {
     if (typeof name !== 'string') {
       out.base.push(name, value); // let undici reject it with its own message
@@ -55,6 +60,8 @@ export function readCallerHeaders(headers: unknown, correlationHeader: string): 
       if (key === undefined || !/\S/.test(key)) return;
       out.idempotencyKey ??= key;
     } else if (lower === 'traceparent') out.hasTraceparent = true;
+    else if (lower === 'tracestate') hasTracestate = true;
+    else if (lower === 'baggage') out.hasBaggage = true;
     out.base.push(name, value);
   };
   if (Array.isArray(headers)) {
@@ -75,7 +82,20 @@ export function readCallerHeaders(headers: unknown, correlationHeader: string): 
       `request headers are a ${typeof headers}; pass an object, a flat [name, value, ...] array or an iterable of [name, value] pairs`,
     );
   }
+  // A tracestate belongs to the trace its traceparent names: without one it describes no trace,
+  // and would sit next to the injected traceparent as if it were that trace's.
+  if (hasTracestate && !out.hasTraceparent) out.base = withoutHeader(out.base, 'tracestate');
   return out;
+}
+
+function withoutHeader(flat: unknown[], lowerName: string): unknown[] {
+  const kept: unknown[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i];
+    if (typeof name === 'string' && name.toLowerCase() === lowerName) continue;
+    kept.push(name, flat[i + 1]);
+  }
+  return kept;
 }
 
 function firstValue(value: HeaderValue): string | undefined {

@@ -18,6 +18,13 @@ export const appendSetter: TextMapSetter<unknown[]> = {
   },
 };
 
+/** `appendSetter` for a request whose caller set its own `baggage`: that one is sent alone. */
+export const appendSetterKeepingBaggage: TextMapSetter<unknown[]> = {
+  set(carrier, key, value) {
+    if (key !== 'baggage') carrier.push(key, value);
+  },
+};
+
 /**
  * Should regionkit write `traceparent`/`tracestate`/`baggage` into the request about to be
  * dispatched (called inside the attempt's context)? In `auto` mode not when an undici
