@@ -93,10 +93,29 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs(['4', '9'], now)).toBe(4_000);
   });
 
+  it('reads all three HTTP-date forms the RFC makes recipients accept', () => {
+    expect(parseRetryAfterMs('Thursday, 01-Jan-26 00:00:05 GMT', now)).toBe(5_000); // RFC 850
+    expect(parseRetryAfterMs('Thu Jan  1 00:00:06 2026', now)).toBe(6_000); // asctime
+    expect(parseRetryAfterMs('Thu Jan 01 00:00:06 2026', now)).toBe(6_000);
+  });
+
   it('ignores garbage and caps absurd values', () => {
-    for (const bad of [undefined, '', '-1', '1.5', 'soon', '1e3', '2026-01-01']) {
+    for (const bad of [
+      undefined,
+      '',
+      '-1',
+      '1.5',
+      'soon',
+      '1e3',
+      '2026-01-01',
+      'Mon, 2044', // Date.parse would take this for a date
+      'Thu, 31 Feb 2026 00:00:00 GMT', // no such day
+      'Thu, 01 Jan 2026 25:00:00 GMT',
+      'Thu, 01 Jan 2026 00:00:03 PST', // HTTP-dates are GMT
+    ]) {
       expect(parseRetryAfterMs(bad, now)).toBeUndefined();
     }
     expect(parseRetryAfterMs('9999999999', now)).toBe(3_600_000);
+    expect(parseRetryAfterMs('99999999999999999999', now)).toBe(3_600_000); // any digits: capped
   });
 });
