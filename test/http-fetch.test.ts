@@ -289,6 +289,24 @@ describe('request bodies', () => {
     expect(west.received).toHaveLength(0);
   });
 
+  it('a Retry-After on a request that cannot be resent still keeps the next calls away', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(429, 'slow down', { 'retry-after': '30' });
+    const d = dispatcher([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
+    const res = await request('http://orders.regional/upload', {
+      dispatcher: d,
+      method: 'PUT',
+      body: Readable.from(['ab', 'cd', 'ef']), // too long to resend: the 429 is returned
+    });
+    expect(res.statusCode).toBe(429);
+    await res.body.dump();
+    const cooling = d.client.status().regions.find((r) => r.region === 'us-east')?.coolingUntil;
+    expect(cooling).toBeGreaterThan(Date.now() + 25_000);
+    const next = await request('http://orders.regional/next', { dispatcher: d });
+    expect(await next.body.text()).toBe('us-west');
+    expect(east.received).toHaveLength(1);
+  });
+
   it('a response returned because its request could not be resent keeps its own errors', async () => {
     const [east, west] = await regions();
     // A 503 (retriable) whose body then breaks off.
@@ -656,6 +674,20 @@ describe('headers on every attempt', () => {
     const post = await orders('/charge', { method: 'POST', regionkit: { idempotent: true } });
     expect(await post.text()).toBe('us-west'); // resent because the caller said it is safe
     expect(east.received).toHaveLength(3);
+  });
+
+  it('the remaining-deadline header is whole milliseconds, whatever the deadlines', async () => {
+    const [east] = await regions(['us-east']);
+    // A fixed attempt timeout passes the call's fractional deadline on as is.
+    const orders = regionalFetch([east] as RegionServer[], {
+      deadlineMs: 250.5,
+      retry: { baseDelayMs: 1, maxDelayMs: 5, attemptTimeoutMs: 5_000 },
+    });
+    await (await orders('/a')).text();
+    await (await orders('/b', { regionkit: { deadlineMs: 900.25 } })).text();
+    const sent = east.received.map((r) => r.headers['x-regionkit-deadline-ms']);
+    expect(sent).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/)]);
+    expect(Number(sent[1])).toBeGreaterThan(250); // the per-request deadline, not the client's
   });
 
   it("per-request options keep the caller's own correlation ID (init headers or a Request)", async () => {

@@ -537,7 +537,10 @@ export class Call<T> implements CallHandle {
     if (verdict !== BREAKER_REJECTED && verdict.kind !== 'aborted') {
       region.record(isRegionFault(verdict), durationMs, finished);
     }
-    if (verdict.kind === 'retriable' && verdict.retryAfterMs !== undefined) {
+    if (
+      (verdict.kind === 'retriable' || verdict.kind === 'fatal') &&
+      verdict.retryAfterMs !== undefined
+    ) {
       region.coolDown(finished + verdict.retryAfterMs);
     }
     this.#attempts++;

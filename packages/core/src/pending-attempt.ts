@@ -173,7 +173,8 @@ export class PendingAttempt<T>
   }
 
   remainingMs(): number {
-    return Math.max(0, this.attemptDeadline - Date.now());
+    // Whole ms: deadlines may be fractional (a deadlineMs of 250.5), a header must not be.
+    return Math.max(0, Math.floor(this.attemptDeadline - Date.now()));
   }
 
   injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void {

@@ -137,7 +137,16 @@ export type Verdict =
    * Do not retry. `regionFault: false` (the default) means the region worked and the failure
    * is the caller's, e.g. HTTP 404 or gRPC INVALID_ARGUMENT: the region's health is unaffected.
    */
-  | { readonly kind: 'fatal'; readonly reason: string; readonly regionFault?: boolean }
+  | {
+      readonly kind: 'fatal';
+      readonly reason: string;
+      readonly regionFault?: boolean;
+      /**
+       * The region asked for this long without calls (HTTP Retry-After), though this call
+       * cannot retry (its body cannot be sent again, say): other calls still leave it be.
+       */
+      readonly retryAfterMs?: number;
+    }
   /**
    * The caller gave up, through a cancel the adapter sees itself (an undici controller's
    * abort, say) rather than the call's `signal`: no result, no retry, and nothing learnt about
@@ -185,7 +194,7 @@ export interface Attempt {
    * listener once the attempt's work is done, or pass the signal to an API that does.
    */
   readonly signal: AbortSignal;
-  /** Milliseconds left before this attempt is abandoned (never negative). */
+  /** Whole milliseconds left before this attempt is abandoned (never negative): fit for a header. */
   remainingMs(): number;
   /**
    * Writes W3C trace context (through the OpenTelemetry propagation API, so a no-op without an

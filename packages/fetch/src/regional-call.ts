@@ -458,6 +458,7 @@ export class RegionalCall
         kind: 'fatal',
         reason: 'body-not-replayable',
         regionFault: verdict.regionFault !== false,
+        retryAfterMs: verdict.retryAfterMs, // the region's pushback holds for the next calls
       };
     }
     return verdict;
