@@ -64,6 +64,15 @@ function dispatcher(servers: RegionServer[], extra?: Partial<RegionalFetchOption
   return d;
 }
 
+/** A PUT of a 6-byte stream: past `maxReplayBodyBytes: 3`, it cannot be sent a second time. */
+function putTooLongToResend(d: Dispatcher) {
+  return request('http://orders.regional/upload', {
+    dispatcher: d,
+    method: 'PUT',
+    body: Readable.from(['ab', 'cd', 'ef']),
+  });
+}
+
 const reply =
   (status: number, body = '', headers: Record<string, string> = {}) =>
   (_req: unknown, res: import('node:http').ServerResponse) => {
@@ -276,11 +285,7 @@ describe('request bodies', () => {
     const [east, west] = await regions();
     east.handler = (req) => req.socket.destroy();
     const d = dispatcher([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
-    const error = await request('http://orders.regional/upload', {
-      dispatcher: d,
-      method: 'PUT',
-      body: Readable.from(['ab', 'cd', 'ef']),
-    }).catch((e: unknown) => e);
+    const error = await putTooLongToResend(d).catch((e: unknown) => e);
     expect(isRegionkitError(error)).toBe(true);
     expect((error as { code: string }).code).toBe('ERR_REGIONKIT_BODY_NOT_REPLAYABLE');
     expect((error as Error).message).toMatch(/longer than maxReplayBodyBytes \(3 bytes\)/);
@@ -293,11 +298,7 @@ describe('request bodies', () => {
     const [east, west] = await regions();
     east.handler = reply(429, 'slow down', { 'retry-after': '30' });
     const d = dispatcher([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
-    const res = await request('http://orders.regional/upload', {
-      dispatcher: d,
-      method: 'PUT',
-      body: Readable.from(['ab', 'cd', 'ef']), // too long to resend: the 429 is returned
-    });
+    const res = await putTooLongToResend(d); // the 429 is returned
     expect(res.statusCode).toBe(429);
     await res.body.dump();
     const cooling = d.client.status().regions.find((r) => r.region === 'us-east')?.coolingUntil;
@@ -315,11 +316,7 @@ describe('request bodies', () => {
       res.write('partial', () => res.socket?.destroy());
     };
     const d = dispatcher([east, west] as RegionServer[], { maxReplayBodyBytes: 3 });
-    const res = await request('http://orders.regional/upload', {
-      dispatcher: d,
-      method: 'PUT',
-      body: Readable.from(['ab', 'cd', 'ef']), // too long to resend: the 503 is returned
-    });
+    const res = await putTooLongToResend(d); // the 503 is returned
     expect(res.statusCode).toBe(503);
     const error = await res.body.text().catch((e: unknown) => e);
     // The body's own failure, not BodyNotReplayableError: that is for a call that failed.
