@@ -444,6 +444,22 @@ describe('connections', () => {
     expect(east.received[1]?.socketId).not.toBe(east.received[0]?.socketId);
   });
 
+  it('a retried response whose body stalls frees its connection instead of holding it', async () => {
+    const [east, west] = await regions();
+    let stalled: import('node:net').Socket | undefined;
+    east.handler = (req, res) => {
+      stalled = req.socket;
+      req.socket.on('error', () => {}); // the client closes this connection on purpose
+      res.writeHead(503); // chunked: nothing says how long the rest will take
+      res.write('a little, then nothing');
+    };
+    const orders = regionalFetch([east, west] as RegionServer[]);
+    expect(await (await orders('/o')).text()).toBe('us-west');
+    // Closed after the drain timeout (1 s), not undici's bodyTimeout (5 min, reset per chunk).
+    if (stalled && !stalled.destroyed) await once(stalled, 'close');
+    expect(stalled?.destroyed).toBe(true);
+  });
+
   it("a retried response's body that arrives after the retry still closes past the drain limit", async () => {
     const [east, west] = await regions();
     // Far more than socket buffers hold: the server can finish sending only if it is drained.
@@ -838,6 +854,60 @@ function recordEnding(
 }
 
 describe('caller handlers', () => {
+  it('a pause made while a held body is replayed holds what arrives next', async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503);
+    let sendRest: () => void = () => {};
+    const restSent = new Promise<void>((resolve) => {
+      west.handler = (_req, res) => {
+        // Head and first chunk together: they arrive before the retry is decided, are held,
+        // and are replayed to the caller once it is.
+        res.writeHead(200, { 'content-length': '20000' });
+        res.write(Buffer.alloc(10_000, 'a'));
+        sendRest = () => res.end(Buffer.alloc(10_000, 'b'), resolve);
+      };
+    });
+    const d = dispatcher([east, west] as RegionServer[]);
+    let paused: Dispatcher.DispatchController | undefined;
+    let whilePaused = 0;
+    let received = 0;
+    const events: string[] = [];
+    const ended = new Promise<void>((resolve) => {
+      d.dispatch(
+        { origin: 'http://orders.regional', path: '/o', method: 'GET' },
+        {
+          onResponseData(controller, chunk) {
+            if (paused) whilePaused += chunk.length;
+            received += chunk.length;
+            if (received === chunk.length) {
+              controller.pause();
+              paused = controller;
+              sendRest();
+            }
+          },
+          onResponseEnd: () => {
+            events.push('end');
+            resolve();
+          },
+          onResponseError: (_c, error) => {
+            events.push(`error:${error.message}`);
+            resolve();
+          },
+        },
+      );
+    });
+    await restSent;
+    // Nothing can announce that no chunk will come; give one a fair chance to, then check.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(whilePaused).toBe(0);
+    const controller = paused as Dispatcher.DispatchController;
+    paused = undefined;
+    controller.resume();
+    await ended;
+    expect(events).toEqual(['end']);
+    expect(received).toBe(20_000);
+  });
+
   it('an abort with no reason while the request is queued: one error, and the POST is never sent', async () => {
     const [east] = await regions(['us-east']);
     let releaseHold: () => void = () => {};

@@ -31,8 +31,8 @@ enum Phase {
 
 /** Thrown into a retried response that is too long to drain, closing its connection. */
 class DrainLimitError extends Error {
-  constructor() {
-    super('regionkit: retried response body was too long to drain; connection closed');
+  constructor(why = 'too long') {
+    super(`regionkit: retried response body was ${why} to drain; connection closed`);
   }
 }
 
@@ -62,6 +62,8 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   #trailers: Headers = EMPTY_HEADERS;
   #error: Error | undefined;
   #drainedBytes = 0;
+  /** Closes a discarded response's connection if its body has not ended by then. */
+  #drainTimer: NodeJS.Timeout | undefined;
   #sink: ResponseSink | undefined;
   /** The response's end or error went to the caller; nothing more will. */
   #delivered = false;
@@ -121,8 +123,12 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   onResponseData(controller: Controller, chunk: Buffer): void {
     switch (this.#phase) {
       case Phase.Committed:
-        if (this.#buffer) this.#hold(controller, chunk);
-        else this.#sink?.forwardData(chunk);
+        if (this.#buffer || this.#sink?.paused) {
+          // Replaying, or the caller paused while the replay was being delivered: a pause
+          // undici heard of only after sending this chunk. Held until the caller resumes.
+          this.#hold(controller, chunk);
+          if (this.#sink?.paused && !controller.paused) controller.pause();
+        } else this.#sink?.forwardData(chunk);
         return;
       case Phase.Undecided:
         this.#hold(controller, chunk);
@@ -136,6 +142,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   }
 
   onResponseEnd(controller: Controller, trailers: Headers): void {
+    clearTimeout(this.#drainTimer);
     this.rawTrailers = controller.rawTrailers ?? null;
     if (this.#phase === Phase.Committed && !this.#buffer) {
       this.#delivered = true;
@@ -147,6 +154,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
   }
 
   onResponseError(_controller: Controller | null, error: Error): void {
+    clearTimeout(this.#drainTimer);
     switch (this.#phase) {
       case Phase.Waiting:
         this.#phase = Phase.Discarded;
@@ -191,6 +199,7 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
       }
       this.#buffer = undefined;
       this.#bufferedBytes = 0;
+      this.#replayed = 0; // a pause during delivery may start a new buffer
     }
     const error = this.#error;
     if (error || this.#ended) {
@@ -222,8 +231,19 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
     this.#drainedBytes = this.#bufferedBytes;
     this.#buffer = undefined;
     if (this.#ended || this.#error) return; // the connection is already free
-    if (this.#drainedBytes > HTTP_DEFAULTS.drainLimitBytes) this.#controller?.abort(reason);
-    else this.#controller?.resume();
+    const controller = this.#controller;
+    if (!controller) return;
+    if (this.#drainedBytes + this.#announcedRest() > HTTP_DEFAULTS.drainLimitBytes) {
+      controller.abort(reason);
+      return;
+    }
+    // A body that stalls or trickles would hold the connection until undici's bodyTimeout
+    // (minutes, and reset by every chunk), away from the requests that need it.
+    this.#drainTimer = setTimeout(
+      () => controller.abort(new DrainLimitError('too slow')),
+      HTTP_DEFAULTS.drainTimeoutMs,
+    ).unref();
+    controller.resume();
   }
 
   /** The caller aborted while this response was being returned to it. */
@@ -250,6 +270,12 @@ export class AttemptHandler implements Dispatcher.DispatchHandler, ResponseHead 
     if (this.#delivered) return;
     if (this.#buffer || this.#ended || this.#error) this.flush();
     else this.#controller?.resume();
+  }
+
+  /** Bytes of the body still to come by its content-length, when it says (0 when it does not). */
+  #announcedRest(): number {
+    const length = Number(this.headers['content-length']);
+    return Number.isSafeInteger(length) ? Math.max(0, length - this.#drainedBytes) : 0;
   }
 
   #hold(controller: Controller, chunk: Buffer): void {

@@ -19,6 +19,11 @@ export const HTTP_DEFAULTS = {
    * can be reused; a longer body closes the connection instead (64 KiB).
    */
   drainLimitBytes: 65_536,
+  /**
+   * How long a retried (discarded) response body may take to finish draining; a body that
+   * stalls or trickles closes its connection instead of holding it for undici's bodyTimeout (ms).
+   */
+  drainTimeoutMs: 1_000,
 } as const;
 
 /**
