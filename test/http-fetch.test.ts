@@ -17,7 +17,15 @@ import {
   regionalDispatcher,
   regionalInterceptor,
 } from '@regionkit/fetch';
-import { Agent, type Dispatcher, errors, getGlobalDispatcher, Request, request } from 'undici';
+import {
+  Agent,
+  type Dispatcher,
+  errors,
+  getGlobalDispatcher,
+  Request,
+  RetryAgent,
+  request,
+} from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type RegionServer,
@@ -720,6 +728,28 @@ describe('headers on every attempt', () => {
 });
 
 describe('undici integration', () => {
+  it("undici's retry composed outside regionkit gets each call's outcome, and its own error", async () => {
+    const [east, west] = await regions();
+    east.handler = reply(503);
+    west.handler = reply(503);
+    const retrying = new RetryAgent(dispatcher([east, west] as RegionServer[]), {
+      maxRetries: 1,
+      minTimeout: 1,
+      maxTimeout: 5,
+      statusCodes: [503],
+    });
+    // undici's retry handler throws from onResponseEnd on purpose and expects the error back in
+    // onResponseError; rethrown elsewhere, the request never settled.
+    const error = await request('http://orders.regional/x', { dispatcher: retrying }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'UND_ERR_REQ_RETRY', statusCode: 503 });
+    const calls = new Set(
+      [...east.received, ...west.received].map((r) => r.headers['x-request-id']),
+    );
+    expect(calls.size).toBe(2); // the first call, and undici's one retry of it
+  });
+
   it('pins interceptor order: composed last = outermost; earlier interceptors run per attempt', async () => {
     const [east, west] = await regions();
     east.handler = reply(503);

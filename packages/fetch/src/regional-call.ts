@@ -334,7 +334,10 @@ export class RegionalCall
     try {
       this.#handler.onResponseEnd?.(this, trailers);
     } catch (error) {
-      rethrowLater(error);
+      // As undici's own request does: a handler that throws at the end gets it back as its
+      // error. undici's retry handler throws there on purpose (a status to retry), and reads it
+      // in onResponseError; thrown into the void, it would leave its caller waiting for good.
+      this.#deliverError(error);
     }
   }
 
@@ -593,6 +596,11 @@ export class RegionalCall
     if (this.#done) return;
     this.#markDone();
     this.#discardCurrent(RETRIED);
+    this.#deliverError(error);
+  }
+
+  /** The caller's last event: its error. Past it there is no one to tell. */
+  #deliverError(error: unknown): void {
     try {
       this.#handler.onResponseError?.(this, toError(error));
     } catch (thrown) {
