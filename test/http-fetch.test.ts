@@ -19,9 +19,12 @@ import {
 } from '@regionkit/fetch';
 import {
   Agent,
+  Client,
   type Dispatcher,
   errors,
   getGlobalDispatcher,
+  interceptors,
+  Pool,
   Request,
   RetryAgent,
   request,
@@ -728,6 +731,67 @@ describe('headers on every attempt', () => {
 });
 
 describe('undici integration', () => {
+  it.each([
+    ['its own Agent', false],
+    ["the caller's Agent", true],
+  ])(
+    'close is graceful with %s: calls in progress fail over to the end, new ones are refused',
+    async (_case, callersAgent) => {
+      const [east, west] = await regions();
+      let answerEast: () => void = () => {};
+      const eastHolding = new Promise<void>((resolve) => {
+        east.handler = (_req, res) => {
+          answerEast = () => res.writeHead(503).end('closing down');
+          resolve();
+        };
+      });
+      const base = callersAgent ? new Agent() : undefined;
+      if (base) cleanups.push(() => base.close());
+      const d = regionalDispatcher(options([east, west] as RegionServer[], { dispatcher: base }));
+      const inFlight = request('http://orders.regional/o', { dispatcher: d }).then((res) =>
+        res.body.text(),
+      );
+      await eastHolding;
+      let closed = false;
+      const closing = d.close().then(() => {
+        closed = true;
+      });
+      await expect(
+        request('http://orders.regional/late', { dispatcher: d }),
+      ).rejects.toBeInstanceOf(errors.ClientClosedError);
+      expect(closed).toBe(false); // a call is still in progress
+      answerEast(); // and it is retried in us-west, though close was called
+      expect(await inFlight).toBe('us-west');
+      await closing;
+    },
+  );
+
+  it('refuses a single-origin Pool or Client as its base, naming the field and the fix', async () => {
+    const pool = new Pool('http://127.0.0.1:9');
+    const client = new Client('http://127.0.0.1:9');
+    cleanups.push(
+      () => pool.close(),
+      () => client.close(),
+    );
+    for (const dispatcher of [pool, client, pool.compose(interceptors.dns())]) {
+      expect(() =>
+        regionalDispatcher({
+          service: 'orders',
+          localRegion: 'a',
+          regions: [{ name: 'a', origin: 'http://127.0.0.1:9' }],
+          dispatcher,
+        }),
+      ).toThrow(/`dispatcher` is a single-origin undici dispatcher .* Use an Agent/);
+    }
+    const interceptor = regionalInterceptor({
+      service: 'orders',
+      localRegion: 'a',
+      regions: [{ name: 'a', origin: 'http://127.0.0.1:9' }],
+    });
+    cleanups.push(() => interceptor.close());
+    expect(() => pool.compose(interceptor)).toThrow(/single-origin undici dispatcher/);
+  });
+
   it("undici's retry composed outside regionkit gets each call's outcome, and its own error", async () => {
     const [east, west] = await regions();
     east.handler = reply(503);

@@ -1,8 +1,9 @@
 import type { RegionalClient } from '@regionkit/core';
 import { ConfigError } from '@regionkit/core';
-import { Agent, Dispatcher, errors } from 'undici';
+import { Agent, BalancedPool, Client, Dispatcher, errors, Pool, RoundRobinPool } from 'undici';
+import type { CallsInProgress } from './calls-in-progress.js';
 import type { ResponseHead } from './classify.js';
-import { createRegionalInterceptor } from './interceptor.js';
+import { createRegionalInterceptor, singleOriginError } from './interceptor.js';
 import type { RegionalCall } from './regional-call.js';
 import type { RegionalDispatcherOptions } from './types.js';
 
@@ -16,8 +17,7 @@ export class RegionalDispatcher extends Dispatcher {
   readonly #base: Dispatcher;
   readonly #ownsBase: boolean;
   readonly #dispatch: Dispatcher.Dispatch;
-  /** Calls in progress, when the base dispatcher is the caller's (see the constructor). */
-  readonly #live: Set<RegionalCall> | undefined;
+  readonly #calls: CallsInProgress<RegionalCall>;
   /** Closing or destroying twice is fine (undici's Agent would throw). */
   #closed: Promise<void> | undefined;
   #destroyed: Promise<void> | undefined;
@@ -29,16 +29,17 @@ export class RegionalDispatcher extends Dispatcher {
       throw new ConfigError(
         'dispatcher',
         'is not an undici Dispatcher',
-        'Pass an undici Agent, Pool or composed dispatcher, or leave it out to get a new Agent.',
+        'Pass an undici Agent or a dispatcher composed on one, or leave it out to get a new Agent.',
       );
     }
+    if (isSingleOrigin(base)) throw singleOriginError('given as its base', originOf(base));
     this.#ownsBase = base === undefined;
     // An Agent of ours is destroyed with this dispatcher, and takes its requests with it; the
-    // caller's is left alone, so this dispatcher must stop its own calls.
-    this.#live = this.#ownsBase ? undefined : new Set();
-    const interceptor = createRegionalInterceptor(options, this.#live);
+    // caller's is left open, so this dispatcher must stop its own calls one by one.
+    const { interceptor, calls } = createRegionalInterceptor(options, !this.#ownsBase);
     this.client = interceptor.client;
     this.logicalOrigin = interceptor.logicalOrigin;
+    this.#calls = calls;
     this.#base = base ?? new Agent();
     this.#dispatch = interceptor(this.#base.dispatch.bind(this.#base));
   }
@@ -47,16 +48,30 @@ export class RegionalDispatcher extends Dispatcher {
     options: Dispatcher.DispatchOptions,
     handler: Dispatcher.DispatchHandler,
   ): boolean {
+    if (this.#closed || this.#destroyed) {
+      // As undici's dispatchers answer once closed: an error, and no work queued.
+      const error = this.#destroyed
+        ? new errors.ClientDestroyedError()
+        : new errors.ClientClosedError();
+      handler.onResponseError?.(null as unknown as Dispatcher.DispatchController, error);
+      return true;
+    }
     return this.#dispatch(options, handler);
   }
 
-  /** Closes the core client and, if this dispatcher created it, the Agent (gracefully). */
+  /**
+   * Graceful, as undici's close is: no new request is taken, the calls in progress go on (with
+   * their retries and failovers) to their end, then the core client closes and, if this
+   * dispatcher created it, its Agent.
+   */
   override close(callback: () => void): void;
   override close(): Promise<void>;
   override close(callback?: () => void): Promise<void> | void {
-    this.client.close();
-    // After destroy there is nothing left to close gracefully.
-    this.#closed ??= this.#destroyed ?? (this.#ownsBase ? this.#base.close() : Promise.resolve());
+    this.#closed ??= this.#calls.idle().then(() => {
+      this.client.close();
+      // After destroy there is nothing left to close gracefully.
+      return this.#destroyed ?? (this.#ownsBase ? this.#base.close() : undefined);
+    });
     const closed = this.#closed;
     if (!callback) return closed;
     closed.then(callback, callback);
@@ -72,11 +87,8 @@ export class RegionalDispatcher extends Dispatcher {
   ): Promise<void> | void {
     const error = typeof errorOrCallback === 'function' ? null : (errorOrCallback ?? null);
     const done = typeof errorOrCallback === 'function' ? errorOrCallback : callback;
-    this.client.close();
-    if (this.#live) {
-      const reason = error ?? new errors.ClientDestroyedError();
-      for (const call of [...this.#live]) call.abort(reason);
-    }
+    this.client.close(); // a call waiting to retry stops now
+    this.#calls.abortAll(error ?? new errors.ClientDestroyedError());
     // Also after close, so destroy never waits for the requests close lets finish. (undici's
     // Agent, once closing, leaves a request already in flight to end on its own.)
     this.#destroyed ??= this.#ownsBase ? this.#base.destroy(error) : Promise.resolve();
@@ -84,6 +96,20 @@ export class RegionalDispatcher extends Dispatcher {
     if (!done) return destroyed;
     destroyed.then(done, done);
   }
+}
+
+/** undici dispatchers bound to one origin (composed ones too: compose returns a proxy of it). */
+function isSingleOrigin(base: unknown): boolean {
+  return (
+    base instanceof Pool ||
+    base instanceof Client ||
+    base instanceof BalancedPool ||
+    base instanceof RoundRobinPool
+  );
+}
+
+function originOf(base: unknown): string {
+  return String((base as { origin?: unknown })?.origin ?? 'one origin');
 }
 
 /** Same as `new RegionalDispatcher(options)`. */

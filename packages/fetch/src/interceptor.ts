@@ -1,5 +1,6 @@
-import type { RegionalClient } from '@regionkit/core';
+import { ConfigError, type RegionalClient } from '@regionkit/core';
 import type { Dispatcher } from 'undici';
+import type { CallsInProgress } from './calls-in-progress.js';
 import type { ResponseHead } from './classify.js';
 import { RegionalCall } from './regional-call.js';
 import { createServiceRuntime, isOwnOrigin } from './runtime.js';
@@ -23,24 +24,40 @@ export interface RegionalInterceptor extends Dispatcher.DispatcherComposeInterce
  * other origins pass through untouched. Compose it last, so it is the outermost interceptor.
  */
 export function regionalInterceptor(options: RegionalHttpOptions): RegionalInterceptor {
-  return createRegionalInterceptor(options, undefined);
+  return createRegionalInterceptor(options, false).interceptor;
 }
 
-/** `regionalInterceptor`, keeping its calls in progress in `live` if given (see ServiceRuntime). */
+/** `regionalInterceptor`, and its calls in progress (`keepCalls`: see CallsInProgress). */
 export function createRegionalInterceptor(
   options: RegionalHttpOptions,
-  live: Set<RegionalCall> | undefined,
-): RegionalInterceptor {
-  const runtime = createServiceRuntime(options, live);
+  keepCalls: boolean,
+): { interceptor: RegionalInterceptor; calls: CallsInProgress<RegionalCall> } {
+  const runtime = createServiceRuntime(options, keepCalls);
   const { ownOrigins, logicalOrigin } = runtime.config;
-  const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) =>
-    function regionalDispatch(opts, handler) {
+  const interceptor = (dispatch: Dispatcher.Dispatch, origin?: unknown): Dispatcher.Dispatch => {
+    // undici's compose passes the origin of a single-origin dispatcher (a Pool, a Client),
+    // which would send every region's attempts to that one origin.
+    if (origin != null) throw singleOriginError('composed onto', String(origin));
+    return function regionalDispatch(opts, handler) {
       if (!isOwnOrigin(ownOrigins, logicalOrigin, opts.origin)) return dispatch(opts, handler);
       return new RegionalCall(runtime, dispatch, opts, handler).start();
     };
-  return Object.assign(interceptor, {
-    client: runtime.client,
-    logicalOrigin: runtime.config.logicalOrigin,
-    close: () => runtime.client.close(),
-  });
+  };
+  return {
+    interceptor: Object.assign(interceptor, {
+      client: runtime.client,
+      logicalOrigin: runtime.config.logicalOrigin,
+      close: () => runtime.client.close(),
+    }),
+    calls: runtime.calls,
+  };
+}
+
+/** regionkit sends each attempt to its region's origin, which a one-origin dispatcher ignores. */
+export function singleOriginError(how: string, origin: string): ConfigError {
+  return new ConfigError(
+    'dispatcher',
+    `is a single-origin undici dispatcher (${origin}) that regionkit was ${how}; it would send every region's attempts to that one origin`,
+    'Use an Agent (new Agent({ connections }) tunes the pool of every origin), or leave it out to get a new Agent.',
+  );
 }

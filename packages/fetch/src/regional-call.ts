@@ -20,6 +20,7 @@ import {
   type ResponseSink,
   refuseUpgrade,
 } from './attempt-handler.js';
+import type { CallsInProgress } from './calls-in-progress.js';
 import { classifyHttp, type ResponseHead } from './classify.js';
 import type { ResolvedHttpConfig } from './config.js';
 import { IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
@@ -36,11 +37,8 @@ import type { RegionalRequestOptions } from './types.js';
 export interface ServiceRuntime {
   readonly client: RegionalClient;
   readonly config: ResolvedHttpConfig;
-  /**
-   * The calls in progress, kept only where something must be able to stop them all: a
-   * `RegionalDispatcher` whose base dispatcher is the caller's, which its `destroy()` leaves be.
-   */
-  readonly live?: Set<RegionalCall>;
+  /** This interceptor's calls in progress (what its dispatcher's close and destroy act on). */
+  readonly calls: CallsInProgress<RegionalCall>;
 }
 
 type Handler = Dispatcher.DispatchHandler;
@@ -129,7 +127,7 @@ export class RegionalCall
   }
 
   start(): boolean {
-    this.#runtime.live?.add(this);
+    this.#runtime.calls.started(this);
     try {
       this.#handler.onRequestStart?.(this, null);
     } catch (error) {
@@ -573,7 +571,7 @@ export class RegionalCall
   #markDone(): void {
     this.#done = true;
     this.#unfollowCallSignal();
-    this.#runtime.live?.delete(this);
+    this.#runtime.calls.ended(this);
   }
 
   /** Hands the caller the response head; false if its handler threw (the call is aborted). */

@@ -1,4 +1,5 @@
 import { createRegionalClient, type RegionalClientOptions } from '@regionkit/core';
+import { CallsInProgress } from './calls-in-progress.js';
 import type { ResponseHead } from './classify.js';
 import { resolveHttpConfig } from './config.js';
 import type { RegionalCall, ServiceRuntime } from './regional-call.js';
@@ -6,16 +7,17 @@ import type { RegionalHttpOptions } from './types.js';
 
 /**
  * Validates the options once and builds the core client every request of the service shares.
- * `live` keeps the calls in progress (see `ServiceRuntime.live`).
+ * `keepCalls`: see `CallsInProgress`.
  */
 export function createServiceRuntime(
   options: RegionalHttpOptions,
-  live?: Set<RegionalCall>,
+  keepCalls: boolean,
 ): ServiceRuntime {
   // Core first: its errors about service, regions and localRegion are the most basic ones.
   const client = createRegionalClient<ResponseHead>(options as RegionalClientOptions);
   try {
-    return { client, config: resolveHttpConfig(options), live };
+    const calls = new CallsInProgress<RegionalCall>(keepCalls);
+    return { client, config: resolveHttpConfig(options), calls };
   } catch (error) {
     client.close();
     throw error;
