@@ -377,6 +377,23 @@ describe('@regionkit/grpc server context', () => {
     }
   });
 
+  it('an untrusted caller can lower its priority, never raise it (trustInboundPriority: false)', async () => {
+    regions = await startRegions();
+    const frontend = await startFrontend({
+      interceptors: [regionkitServerInterceptor({ trustInboundPriority: false })],
+    });
+    const call = plainClient(frontend);
+    for (const [sent, expected] of [
+      ['critical', undefined], // default: not sent
+      ['sheddable', 'sheddable'],
+    ] as const) {
+      const metadata = new grpc.Metadata();
+      metadata.set('x-regionkit-priority', sent);
+      await call(metadata);
+      expect(regions.east.arrivals.at(-1)?.metadata['x-regionkit-priority']).toBe(expected);
+    }
+  });
+
   it("withGrpcContext keeps the context in a streaming handler's data and end listeners", async () => {
     regions = await startRegions();
     const seen: Array<string | undefined> = [];

@@ -127,6 +127,23 @@ describe('traces', () => {
     client.close();
   });
 
+  it("records a failed call's exception with its message made printable and bounded", async () => {
+    const client = createRegionalClient(options);
+    const hostile = new Error(`nope\r\nforged line\u001b[31m ${'B'.repeat(50_000)}`);
+    // Fatal: the transport's own error (a server's words, as a gRPC status's details) ends the call.
+    await expect(
+      client.execute(async () => Promise.reject(hostile), {
+        classify: () => ({ kind: 'fatal', reason: 'test' }),
+      }),
+    ).rejects.toBe(hostile);
+    const exception = telemetry.spans()[0]?.events.find((e) => e.name === 'exception');
+    const message = String(exception?.attributes?.['exception.message']);
+    expect(message).toMatch(/^nope\\r\\nforged line\\u001b\[31m B+… \(\d+ more characters\)$/);
+    expect(message.length).toBeLessThan(600);
+    expect(String(exception?.attributes?.['exception.stacktrace'])).toMatch(/^ {4}at /);
+    client.close();
+  });
+
   it('injects trace context naming the call span as the next hop’s parent', async () => {
     const client = createRegionalClient(options);
     const headers: Record<string, string> = {};

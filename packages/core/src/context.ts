@@ -177,3 +177,32 @@ export function currentContext(): RegionContext | undefined {
 export function runWithContext<R>(context: RegionContext | undefined, fn: () => R): R {
   return storage.run(context as RegionContext, fn);
 }
+
+/** An event emitter (an HTTP request or response, a grpc-js call): what has listeners. */
+export interface Emitter {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
+
+/**
+ * Makes every listener of `emitters` run in the async context that is current now: regionkit's
+ * and OpenTelemetry's alike, as every AsyncLocalStorage is captured. Inbound adapters call it
+ * on a request inside the context they run it in.
+ *
+ * Node runs a listener in the context of whoever emits the event, and an HTTP parser or HTTP/2
+ * session emits a request's 'data' and 'end' from the connection's context, not from the one
+ * the request is handled in. Without this, an outbound call made in `req.on('end', ...)` would
+ * carry a fresh correlation ID and no priority, deadline or trace parent.
+ */
+export function emitInCurrentContext(...emitters: Emitter[]): void {
+  const inContext = AsyncLocalStorage.snapshot();
+  for (const emitter of emitters) {
+    const emit = emitter.emit;
+    emitter.emit = function emitInContext(
+      this: Emitter,
+      event: string | symbol,
+      ...args: unknown[]
+    ): boolean {
+      return inContext(() => emit.call(this, event, ...args));
+    };
+  }
+}

@@ -16,6 +16,7 @@ export {
   cancelInboundContext,
   createContext,
   currentContext,
+  emitInCurrentContext,
   isPriority,
   MAX_CORRELATION_ID_LENGTH,
   newCorrelationId,
@@ -50,6 +51,7 @@ export {
   type RegionkitEventName,
   type RetryEvent,
 } from './events.js';
+export { MAX_QUOTED_CHARS, printable } from './printable.js';
 export type { RegionHealthSnapshot } from './region-state.js';
 export { estimateRttMs, failoverOrder, greatCircleKm } from './topology.js';
 export type * from './types.js';

@@ -1,4 +1,9 @@
-import { cancelInboundContext, InboundCancelledError, runInContext } from '@regionkit/core';
+import {
+  cancelInboundContext,
+  emitInCurrentContext,
+  InboundCancelledError,
+  runInContext,
+} from '@regionkit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { resolveMiddlewareConfig } from './config.js';
 import { inboundCorrelationId } from './correlation.js';
@@ -7,7 +12,6 @@ import { type InboundDeadline, readInboundDeadline } from './inbound-deadline.js
 import { withInboundTrace } from './inbound-trace.js';
 import { LoadShedder, type LoadSnapshot } from './load-shedder.js';
 import { requestPriority } from './priority.js';
-import { emitInCurrentContext } from './request-scope.js';
 import { sendJson } from './respond.js';
 import { shedCounter } from './shed-metric.js';
 import type { RegionkitMiddlewareOptions, RequestRegionInfo } from './types.js';

@@ -65,6 +65,14 @@ describe('classifyStatus: gRPC status → verdict', () => {
     ).toEqual({ kind: 'retriable', reason: 'deadline-exceeded' });
   });
 
+  it("names every status code outside gRPC's as one reason: a server cannot mint metric labels", () => {
+    for (const code of [17, 100_001, 100_002]) {
+      expect(classifyStatus(code, 'odd', fromServer(), true)).toMatchObject({
+        reason: 'status-unknown-code',
+      });
+    }
+  });
+
   it('stops on a negative or unreadable pushback (gRFC A6)', () => {
     for (const pushback of ['-1', 'soon', '1.5']) {
       expect(

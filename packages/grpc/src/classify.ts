@@ -59,7 +59,9 @@ export function isServiceError(value: unknown): value is ServiceError {
 /** `UNAVAILABLE` → `unavailable`: low-cardinality reasons for events and attempt records. */
 export function statusName(code: number): string {
   const name = status[code];
-  return typeof name === 'string' ? name.toLowerCase().replaceAll('_', '-') : `code-${code}`;
+  // A server can send any number as grpc-status: one name for all unknown codes keeps reasons
+  // (metric attributes) to a bounded set.
+  return typeof name === 'string' ? name.toLowerCase().replaceAll('_', '-') : 'unknown-code';
 }
 
 /** Undefined: no pushback. 'stop': the server asked not to be retried. Otherwise ms to wait. */

@@ -6,6 +6,7 @@ import {
   ClientClosedError,
   DeadlineExceededError,
   NoRegionAvailableError,
+  printable,
   type StopReason,
 } from '@regionkit/core';
 import { isServiceError } from './classify.js';
@@ -50,7 +51,8 @@ export class RegionalGrpcError extends Error implements ServiceError {
     summary: string;
     cause: unknown;
   }) {
-    super(`${init.code} ${status[init.code]}: ${init.details} (${init.summary})`, {
+    // details come from the server (grpc-message): quoted printable and bounded; raw in .details.
+    super(`${init.code} ${status[init.code]}: ${printable(init.details)} (${init.summary})`, {
       cause: init.cause,
     });
     this.name = 'RegionalGrpcError';

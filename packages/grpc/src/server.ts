@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type Deadline,
   type Metadata,
@@ -9,6 +8,7 @@ import { type Context, context as otelContext, propagation } from '@opentelemetr
 import {
   cancelInboundContext,
   createContext,
+  emitInCurrentContext,
   InboundCancelledError,
   type Priority,
   type RegionContext,
@@ -25,6 +25,13 @@ export interface ServerContextOptions {
    * @default true
    */
   readonly trustInboundCorrelationId?: boolean;
+  /**
+   * Let `x-regionkit-priority: critical` raise a request (and the calls it makes) to critical.
+   * When false a caller can only lower its priority to `sheddable`, as with the Express
+   * middleware's default; turn it off on a server that faces clients you do not control.
+   * @default true (an internal hop, as for the correlation ID)
+   */
+  readonly trustInboundPriority?: boolean;
   /**
    * Send the correlation ID the handler runs with back in the response headers, so a caller
    * can find the server's log lines (and see when its ID was replaced).
@@ -55,13 +62,17 @@ export function inboundContext(
   deadline: Deadline | undefined,
   trustInboundCorrelationId = true,
   signal?: AbortSignal,
+  trustInboundPriority = true,
 ): InboundContext {
+  const priority = firstString(metadata, METADATA_KEYS.priority);
   const region = createContext({
     correlationId: trustInboundCorrelationId
       ? firstString(metadata, METADATA_KEYS.correlationId)
       : undefined,
-    // createContext keeps only the three known values.
-    priority: firstString(metadata, METADATA_KEYS.priority) as Priority | undefined,
+    // createContext keeps only the three known values; an untrusted caller cannot claim the top.
+    priority: (trustInboundPriority || priority !== 'critical' ? priority : undefined) as
+      | Priority
+      | undefined,
     deadline: deadlineMs(deadline),
     signal,
   });
@@ -85,6 +96,7 @@ export function runInInboundContext<R>(inbound: InboundContext, fn: () => R): R 
 export function regionkitServerInterceptor(options: ServerContextOptions = {}): ServerInterceptor {
   const echo = options.echoCorrelationId ?? true;
   const trust = options.trustInboundCorrelationId ?? true;
+  const trustPriority = options.trustInboundPriority ?? true;
   return (method, call) => {
     let inbound: InboundContext | undefined;
     const cancelled = new AbortController();
@@ -96,7 +108,13 @@ export function regionkitServerInterceptor(options: ServerContextOptions = {}): 
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            inbound = inboundContext(metadata, call.getDeadline(), trust, cancelled.signal);
+            inbound = inboundContext(
+              metadata,
+              call.getDeadline(),
+              trust,
+              cancelled.signal,
+              trustPriority,
+            );
             within(() => nextMetadata(metadata));
           },
           onReceiveMessage(message, nextMessage) {
@@ -156,7 +174,10 @@ export function withGrpcContext(
   target: Handler | Record<string, Handler>,
   options: WrapOptions = {},
 ): unknown {
-  const trust = options.trustInboundCorrelationId ?? true;
+  const trust = {
+    correlationId: options.trustInboundCorrelationId ?? true,
+    priority: options.trustInboundPriority ?? true,
+  };
   if (typeof target === 'function') return wrapHandler(target, trust);
   if (typeof target !== 'object' || target === null) {
     throw new TypeError(
@@ -171,17 +192,24 @@ export function withGrpcContext(
   );
 }
 
-type WrapOptions = Pick<ServerContextOptions, 'trustInboundCorrelationId'>;
+type WrapOptions = Pick<ServerContextOptions, 'trustInboundCorrelationId' | 'trustInboundPriority'>;
 
-function wrapHandler<H extends Handler>(handler: H, trust: boolean): H {
+function wrapHandler<H extends Handler>(
+  handler: H,
+  trust: { correlationId: boolean; priority: boolean },
+): H {
   const wrapped = function (this: unknown, call: InboundCall, ...rest: unknown[]) {
-    const inbound = inboundContext(call.metadata, call.getDeadline(), trust);
+    const inbound = inboundContext(
+      call.metadata,
+      call.getDeadline(),
+      trust.correlationId,
+      undefined,
+      trust.priority,
+    );
     return runInInboundContext(inbound, () => {
       // A streaming handler does its work in 'data'/'end' listeners, which grpc-js calls from
       // its own HTTP/2 callbacks: the call's events are emitted inside this context too.
-      const inContext = AsyncLocalStorage.snapshot();
-      const emit = call.emit;
-      call.emit = (event, ...args) => inContext(() => emit.call(call, event, ...args));
+      emitInCurrentContext(call);
       return handler.call(this, call, ...rest);
     });
   };

@@ -3,12 +3,14 @@ import {
   type Context,
   context,
   createContextKey,
+  type Exception,
   type Span,
   SpanKind,
   SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { printable } from '../printable.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../version.js';
 import {
   ATTR_ATTEMPT,
@@ -190,10 +192,28 @@ export class CallSpan {
     if (result.failed && !result.aborted) {
       span.setAttribute(ATTR_ERROR_TYPE, errorType(result));
       span.setStatus({ code: SpanStatusCode.ERROR });
-      if (result.error instanceof Error) span.recordException(result.error);
+      if (result.error instanceof Error) span.recordException(exceptionOf(result.error));
     }
     span.end();
   }
+}
+
+/**
+ * The error as the span records it. Its message may quote a server (a gRPC status's details):
+ * made printable and bounded. Its stack keeps the frames only, as its first line repeats the
+ * message.
+ */
+function exceptionOf(error: Error): Exception {
+  const { code } = error as { code?: unknown };
+  return {
+    name: error.name,
+    message: printable(error.message),
+    stack: error.stack
+      ?.split('\n')
+      .filter((line) => line.startsWith('    at '))
+      .join('\n'),
+    code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+  };
 }
 
 /** Low-cardinality: a stable code or class name, never a message. */
