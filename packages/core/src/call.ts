@@ -14,7 +14,7 @@ import {
   type StopReason,
 } from './errors.js';
 import type { BreakerState, CallEvent, RegionkitEvents } from './events.js';
-import { PendingAttempt } from './pending-attempt.js';
+import { type BreakerCount, PendingAttempt } from './pending-attempt.js';
 import type { Planner } from './planner.js';
 import type { RegionState } from './region-state.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -412,14 +412,12 @@ export class Call<T> implements CallHandle {
 
   /** One attempt as p-retry wants it: resolves when the call is over, rejects otherwise. */
   #attempt(planned: RegionState, number: number): Promise<AttemptResult<T>> {
-    if (this.#aborted) {
-      // Aborted after the wait: end with the reason as the result (p-retry rejects non-Errors).
-      this.#lastVerdict = 'aborted';
-      return Promise.resolve({ ok: false, error: this.#abortReason });
-    }
+    if (this.#aborted) return this.#gaveUpBeforeAttempt();
     const now = Date.now();
     const region = this.#stillAdmitted(planned, now);
     this.#noteFailover(region);
+    // A failover listener may have aborted the call (or its signal): send nothing then.
+    if (this.#callerGaveUp()) return this.#gaveUpBeforeAttempt();
     return new Promise((resolve, reject) => {
       this.#retryOver = (outcome) =>
         outcome instanceof Error ? reject(outcome) : resolve(outcome);
@@ -484,11 +482,13 @@ export class Call<T> implements CallHandle {
    */
   attemptSettled(pending: PendingAttempt<T>, result: AttemptResult<T>): void {
     if (this.#inFlight === pending) this.#inFlight = undefined;
-    // The caller gave up: not the region's fault, and not worth another attempt.
-    const verdict = this.#callerGaveUp()
-      ? ABORTED
-      : verdictOn(this.#classify, this.#exchange, result, pending);
-    this.#judged(pending, result, verdict);
+    // The caller gave up: not the region's fault, not worth another attempt, and the call ends
+    // with the caller's reason, whatever the attempt's own outcome was.
+    if (this.#callerGaveUp()) {
+      this.#judged(pending, { ok: false, error: this.#gaveUpReason() }, ABORTED);
+      return;
+    }
+    this.#judged(pending, result, verdictOn(this.#classify, this.#exchange, result, pending));
   }
 
   /**
@@ -509,7 +509,7 @@ export class Call<T> implements CallHandle {
     }
     // opossum counts it synchronously (see BreakerReport), so the decision below sees, and the
     // span records, any breaker state change this outcome caused.
-    pending.reportToBreaker(countsAsBreakerFault(verdict, pending.breakerBefore));
+    pending.reportToBreaker(breakerCount(verdict, pending.breakerBefore));
     this.#decide(pending, result, verdict);
   }
 
@@ -534,7 +534,7 @@ export class Call<T> implements CallHandle {
       });
     }
     // Neither an unsent attempt nor one the caller abandoned says anything about the region.
-    if (verdict !== BREAKER_REJECTED && verdict.kind !== 'aborted') {
+    if (verdict !== BREAKER_REJECTED && !provedNothing(verdict)) {
       region.record(isRegionFault(verdict), durationMs, finished);
     }
     if (
@@ -571,6 +571,17 @@ export class Call<T> implements CallHandle {
   /** The caller gave up, through the call's or the context's signal, or `abort()`. */
   #callerGaveUp(): boolean {
     return this.#aborted || this.#signal?.aborted === true;
+  }
+
+  #gaveUpReason(): unknown {
+    return this.#aborted ? this.#abortReason : this.#signal?.reason;
+  }
+
+  /** The caller gave up before the next attempt: the call ends with its reason as the result. */
+  #gaveUpBeforeAttempt(): Promise<AttemptResult<T>> {
+    this.#lastVerdict = 'aborted';
+    // A result, not a rejection: p-retry rejects non-Errors, and the reason may be anything.
+    return Promise.resolve({ ok: false, error: this.#gaveUpReason() });
   }
 
   /** The backoff wait before a retry; ends early (rejecting) if the caller gives up. */
@@ -889,17 +900,26 @@ function stopReasonOf(error: unknown): StopReason | undefined {
 }
 
 /**
- * What opossum is told. It only knows success and failure, and any success closes a half-open
- * breaker: a probe that proved nothing (the caller gave up, this process stalled) must not close
- * it, so there it counts as a failure and the breaker waits for the next probe.
+ * An attempt that says nothing about its region: the caller gave up on it, or this process
+ * stalled past its deadline (its answer may sit unread in a socket).
  */
-function countsAsBreakerFault(verdict: Verdict, breakerBefore: BreakerState): boolean {
-  if (isRegionFault(verdict)) return true;
-  if (breakerBefore !== 'halfOpen') return false;
+function provedNothing(verdict: Verdict): boolean {
   return (
     verdict.kind === 'aborted' ||
     (verdict.kind === 'retriable' && verdict.reason === 'client-stall')
   );
+}
+
+/**
+ * What opossum is told. It only knows success and failure, and any success closes a half-open
+ * breaker: a probe that proved nothing must not close it, so there it counts as a failure and
+ * the breaker waits for the next probe. Elsewhere such an attempt is not counted at all: as a
+ * success it would dilute the error rate a hung region must reach to open its breaker.
+ */
+function breakerCount(verdict: Verdict, breakerBefore: BreakerState): BreakerCount {
+  if (isRegionFault(verdict)) return 'fault';
+  if (!provedNothing(verdict)) return 'success';
+  return breakerBefore === 'halfOpen' ? 'fault' : 'none';
 }
 
 function isRegionFault(verdict: Verdict): boolean {

@@ -21,7 +21,6 @@ import {
 import { MAX_DEADLINE_MS } from './config.js';
 import { callSignal, newCorrelationId, type RegionContext } from './context.js';
 import {
-  attemptAbortSignal,
   attemptTimedOut,
   injectTraceContextFrom,
   PendingAttempt,
@@ -164,9 +163,6 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
   #ownCorrelationId: string | undefined;
   /** Listens for the call's signal; only built when there is one. */
   #onAbort: (() => void) | undefined;
-  /** Aborts the attempt's `signal`; both built only if the transport asks for the signal. */
-  #controller: AbortController | undefined;
-  #signal: AbortSignal | undefined;
   /** The attempt's outcome is known: the call succeeded, or `#call` has it. */
   #settled = false;
   /** The call that took over from the attempt's outcome. */
@@ -231,7 +227,7 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
     if (this.#settled) return;
     // As `PendingAttempt.abandon`: settled first, so the transport's own AbortError is ignored.
     this.#settle({ ok: false, error: reason });
-    this.#controller?.abort(reason);
+    this.stopWork(reason);
   }
 
   // --- Settle: the transport's answer -------------------------------------------------------
@@ -249,7 +245,7 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
   expire(): void {
     const timedOut = attemptTimedOut(this, this.#startedAt);
     this.#settle(timedOut);
-    this.#controller?.abort(timedOut.error);
+    this.stopWork(timedOut.error);
   }
 
   // --- Attempt, as the transport sees it ------------------------------------------------------
@@ -276,11 +272,7 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
     return this.#options.idempotencyKey;
   }
   get signal(): AbortSignal {
-    if (!this.#signal) {
-      this.#controller = new AbortController();
-      this.#signal = attemptAbortSignal(this.#controller, this.#callSignal);
-    }
-    return this.#signal;
+    return this.signalWithin(this.#callSignal);
   }
   get recording(): boolean {
     return false; // the direct lane only runs calls that no span records

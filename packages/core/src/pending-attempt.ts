@@ -13,14 +13,20 @@ import { type BreakerAttempt, REGION_FAULT, type RegionState } from './region-st
 import type { AttemptTrace } from './telemetry/call-tracing.js';
 import type { Attempt, AttemptResult, Priority } from './types.js';
 
+/** How an attempt's verdict counts for its region's breaker ('none': not at all). */
+export type BreakerCount = 'fault' | 'success' | 'none';
+
 /** A sweep this much later than an attempt's deadline means the client itself stalled. */
 const CLIENT_STALL_MS = 100;
 
 const noop = () => {};
 
+const NOT_STOPPED = Object.freeze({ stopped: false, reason: undefined });
+
 /**
- * An attempt as the client's deadline sweep sees it (`Watched`): its deadline, and its place in
- * the sweep's list, kept private so the attempt's own enumerable fields stay its public data.
+ * What both kinds of attempt (`PendingAttempt`, the direct lane's `DirectCall`) share: how the
+ * client's deadline sweep sees it (`Watched`: its deadline, its place in the sweep's list) and
+ * its `signal`, all kept private so the attempt's own enumerable fields stay its public data.
  */
 export abstract class WatchedAttempt implements Watched {
   abstract readonly attemptDeadline: number;
@@ -38,6 +44,28 @@ export abstract class WatchedAttempt implements Watched {
 
   /** Called by the sweep once `deadline` has passed: the attempt settles as timed out. */
   abstract expire(): void;
+
+  #controller: AbortController | undefined;
+  #signal: AbortSignal | undefined;
+  /** Whether (and why) the transport's work was stopped: timed out, or the caller gave up. */
+  #stop: { readonly stopped: boolean; readonly reason: unknown } = NOT_STOPPED;
+
+  /** The attempt's `signal`, built on first read (see attemptAbortSignal). */
+  protected signalWithin(callSignal: AbortSignal | undefined): AbortSignal {
+    if (!this.#signal) {
+      const built = attemptAbortSignal(callSignal, this.#stop);
+      this.#controller = built.controller;
+      this.#signal = built.signal;
+    }
+    return this.#signal;
+  }
+
+  /** Aborts the transport's work through the attempt's signal, now or when it is first read. */
+  protected stopWork(reason: unknown): void {
+    if (this.#stop.stopped) return;
+    this.#stop = { stopped: true, reason };
+    this.#controller?.abort(reason);
+  }
 }
 
 /**
@@ -56,14 +84,19 @@ export function attemptTimedOut(
 }
 
 /**
- * An attempt's signal and what aborts it: the attempt's own controller (timeout, abandon) and,
- * if the call has one, the call's signal.
+ * An attempt's signal, built when the transport first reads it (most never do), and what aborts
+ * it: the attempt's own controller (timeout, abandon) and, if the call has one, the call's
+ * signal. An attempt already stopped when it is first read gets a signal aborted with the reason
+ * it stopped: a transport that reads it late (after an await) must not start work nobody waits for.
  */
-export function attemptAbortSignal(
-  controller: AbortController,
+function attemptAbortSignal(
   callSignal: AbortSignal | undefined,
-): AbortSignal {
-  return callSignal ? AbortSignal.any([callSignal, controller.signal]) : controller.signal;
+  stop: { readonly stopped: boolean; readonly reason: unknown },
+): { readonly controller: AbortController; readonly signal: AbortSignal } {
+  const controller = new AbortController();
+  if (stop.stopped) controller.abort(stop.reason);
+  const signal = callSignal ? AbortSignal.any([callSignal, controller.signal]) : controller.signal;
+  return { controller, signal };
 }
 
 /** Writes the next hop's trace context from `from`, or from the active context. */
@@ -105,9 +138,6 @@ export class PendingAttempt<T>
   readonly #breakerBefore: BreakerState;
   /** Listens for the caller's abort; only built when the call has a signal. */
   #onAbort: (() => void) | undefined;
-  /** Aborts `signal`; both built only if the transport asks for the signal. */
-  #controller: AbortController | undefined;
-  #signal: AbortSignal | undefined;
   #settled = false;
   /** Present once the breaker admitted this attempt: where its verdict is counted. */
   #report: BreakerReport | undefined;
@@ -165,11 +195,7 @@ export class PendingAttempt<T>
     return this.#call.options.idempotencyKey;
   }
   get signal(): AbortSignal {
-    if (!this.#signal) {
-      this.#controller = new AbortController();
-      this.#signal = attemptAbortSignal(this.#controller, this.#call.signal);
-    }
-    return this.#signal;
+    return this.signalWithin(this.#call.signal);
   }
 
   remainingMs(): number {
@@ -195,7 +221,7 @@ export class PendingAttempt<T>
     const timedOut = attemptTimedOut(this, this.#startedAt);
     // Settled first, as in abandon: the timeout, not the transport's AbortError, is the outcome.
     this.#settle(timedOut);
-    this.#controller?.abort(timedOut.error);
+    this.stopWork(timedOut.error);
   }
 
   // --- the attempt's life ---------------------------------------------------------------------
@@ -253,15 +279,16 @@ export class PendingAttempt<T>
   }
 
   /** Has the breaker count this attempt's verdict, now: it changes state before returning. */
-  reportToBreaker(fault: boolean): void {
+  reportToBreaker(count: BreakerCount): void {
     const report = this.#report;
     if (!report) {
       // Started while the breaker was closed, without asking it (a refused attempt never
       // reaches here: it has no transport to settle).
-      this.#target.countClosedAttempt(fault);
+      if (count !== 'none') this.#target.countClosedAttempt(count === 'fault');
       return;
     }
-    if (!fault) {
+    // Admitted by opossum (a half-open probe): it must hear one of the two.
+    if (count === 'success') {
       report.succeed();
       return;
     }
@@ -273,7 +300,7 @@ export class PendingAttempt<T>
   abandon(reason: unknown): void {
     // Settled first: a transport that rejects at once on its signal must not decide the outcome.
     this.#settle({ ok: false, error: reason });
-    this.#controller?.abort(reason);
+    this.stopWork(reason);
   }
 
   #settle(result: AttemptResult<T>): void {

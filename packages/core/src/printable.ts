@@ -9,12 +9,12 @@ export const MAX_QUOTED_CHARS = 512;
 export function printable(text: string, max = MAX_QUOTED_CHARS): string {
   const cut =
     text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
-  return cut.replace(CONTROL, escape);
+  return cut.replace(CONTROL, escapeControl);
 }
 
 const CONTROL = /[\p{Cc}\u2028\u2029]/gu;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-function escape(char: string): string {
+function escapeControl(char: string): string {
   return NAMED[char] ?? `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`;
 }
