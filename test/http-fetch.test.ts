@@ -970,6 +970,7 @@ describe('caller handlers', () => {
       d.dispatch(
         { origin: 'http://orders.regional', path: '/o', method: 'GET' },
         {
+          ...recordEnding(events, resolve),
           onResponseData(controller, chunk) {
             if (paused) whilePaused += chunk.length;
             received += chunk.length;
@@ -978,14 +979,6 @@ describe('caller handlers', () => {
               paused = controller;
               sendRest();
             }
-          },
-          onResponseEnd: () => {
-            events.push('end');
-            resolve();
-          },
-          onResponseError: (_c, error) => {
-            events.push(`error:${error.message}`);
-            resolve();
           },
         },
       );
