@@ -241,6 +241,21 @@ describe.concurrent('command line', () => {
     expect(stdout).toBe('');
   }, 20_000);
 
+  it('rejects an empty seed and an --out it cannot write to, before starting anything: exit 2', async () => {
+    const file = await scenarioFile('args', {});
+    for (const seed of ['', ' ']) {
+      const { code, stderr } = await gameday(['--scenario', file, '--seed', seed]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--seed is "${seed}"; use a whole number`);
+    }
+    const aFile = join(dir, 'a-file');
+    await writeFile(aFile, 'not a directory');
+    const { code, stderr, stdout } = await gameday(['--scenario', file, '--out', join(aFile, 'x')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('cannot hold the report');
+    expect(stdout).toBe(''); // no run was started
+  }, 20_000);
+
   it('rejects an unknown baseline: exit 2', async () => {
     const { code, stderr } = await gameday(['--scenario', 'x.json', '--baseline', 'smart']);
     expect(code).toBe(2);

@@ -177,6 +177,21 @@ describe('scenario files', () => {
     ]);
   });
 
+  it('refuses faults and flap periods shorter than the 1 ms the harness schedules in', () => {
+    const found = problems(
+      withChanges((s) => {
+        s.faults = [
+          { region: 'us-east', kind: 'kill', atS: 1, forS: 0.0004 },
+          { region: 'us-east', kind: 'flap', periodS: 0.0004, atS: 1, forS: 2 },
+        ];
+      }),
+    );
+    expect(found).toEqual([
+      expect.stringMatching(/^`faults\[0\].forS` is 0.0004; it must be ≥ 0.001/),
+      expect.stringMatching(/^`faults\[1\].periodS` is 0.0004; it must be ≥ 0.001/),
+    ]);
+  });
+
   it('a partition needs no region, and throttle defaults to every call with Retry-After 1 s', () => {
     const scenario = parseScenario(
       withChanges((s) => {

@@ -3,6 +3,8 @@
  * Exit code: 0 when every expectation was met, 1 when one was not, 2 when the scenario or
  * the command line is wrong (nothing was started).
  */
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SUPPORTED_PROTOCOLS, UNSUPPORTED_PROTOCOL_WHY } from './protocols.js';
@@ -45,8 +47,10 @@ async function main(): Promise<number> {
     console.error(`--baseline is "${values.baseline}"; the only baseline is "naive"\n${USAGE}`);
     return 2;
   }
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) {
+  // Number('') is 0: the text itself must be a whole number.
+  const seed =
+    values.seed === undefined || !/^-?\d+$/.test(values.seed) ? undefined : Number(values.seed);
+  if (values.seed !== undefined && (seed === undefined || !Number.isSafeInteger(seed))) {
     console.error(`--seed is "${values.seed}"; use a whole number\n${USAGE}`);
     return 2;
   }
@@ -65,6 +69,14 @@ async function main(): Promise<number> {
     throw error;
   }
   const outDir = values.out ?? `.gameday/${basename(values.scenario).replace(/\.json$/, '')}`;
+  // Before the run, not after it: a run whose summary cannot be written is lost.
+  try {
+    await mkdir(outDir, { recursive: true });
+    await access(outDir, constants.W_OK);
+  } catch (error) {
+    console.error(`--out ${outDir} cannot hold the report: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
   const result = await runGameDay(scenario, {
     outDir,
     ...(values.baseline === 'naive' ? { baseline: 'naive' as const } : {}),

@@ -38,7 +38,8 @@ export function faultEndMs(fault: Fault): number {
 }
 
 function flapStepMs(fault: Extract<Fault, { kind: 'flap' }>): number {
-  return Math.round(fault.periodS * 1000);
+  // Never 0 (validation asks for 1 ms at least): every loop over flap steps must advance.
+  return Math.max(1, Math.round(fault.periodS * 1000));
 }
 
 /** Does the fault touch this region? `partition` touches every region. */

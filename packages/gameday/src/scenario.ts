@@ -4,6 +4,9 @@
  */
 import { GAMEDAY_DEFAULTS, GAMEDAY_LIMITS } from './defaults.js';
 
+/** Shortest fault or flap period (s): the harness schedules faults in whole milliseconds. */
+const MIN_FAULT_S = 0.001;
+
 export type Protocol = 'http' | 'grpc' | 'mixed';
 
 export interface ScenarioRegion {
@@ -372,7 +375,8 @@ class Validator {
       region = name ?? '';
     }
     const atS = this.number(fault.atS, `${at}.atS`, { min: 0 });
-    const forS = this.number(fault.forS, `${at}.forS`, { min: 0, exclusiveMin: true });
+    // At least 1 ms: faults run on a whole-ms clock, and a shorter one would round to nothing.
+    const forS = this.number(fault.forS, `${at}.forS`, { min: MIN_FAULT_S });
     // In whole ms: 1.1 + 2.2 is 3.3000000000000003 in floating point, and must fit in 3.3.
     if (
       atS !== undefined &&
@@ -416,10 +420,7 @@ class Validator {
         return { ...window, kind, rate, retryAfterS };
       }
       case 'flap': {
-        const periodS = this.number(fault.periodS, `${at}.periodS`, {
-          min: 0,
-          exclusiveMin: true,
-        });
+        const periodS = this.number(fault.periodS, `${at}.periodS`, { min: MIN_FAULT_S });
         if (periodS !== undefined && forS !== undefined && periodS > forS) {
           this.problem(
             `${at}.periodS`,

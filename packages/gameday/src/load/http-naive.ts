@@ -32,6 +32,9 @@ export function createNaiveHttpClient(localOrigin: string): RegionalLoadClient {
     body: string | undefined,
     call: CallSpec,
   ): Promise<LoadOutcome> {
+    // The call's own deadline, as its README says: the generator's signal leaves a grace period
+    // for clients that end calls themselves, which would let this one overrun.
+    const signal = AbortSignal.any([call.signal, AbortSignal.timeout(call.deadlineMs)]);
     try {
       return await pRetry(
         async () => {
@@ -39,7 +42,7 @@ export function createNaiveHttpClient(localOrigin: string): RegionalLoadClient {
             method,
             headers,
             body,
-            signal: call.signal,
+            signal,
             dispatcher: agent,
           });
           await response.body.dump();
@@ -54,7 +57,7 @@ export function createNaiveHttpClient(localOrigin: string): RegionalLoadClient {
           }
           return outcome;
         },
-        { ...NAIVE_RETRY, signal: call.signal },
+        { ...NAIVE_RETRY, signal },
       );
     } catch (error) {
       if (error instanceof StatusError) return error.outcome;
