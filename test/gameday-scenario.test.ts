@@ -307,6 +307,32 @@ describe('edges found in review', () => {
     ]);
   });
 
+  it('a client that never shifted before a late partition fails maxTimeToShiftMs, unless there was no time to', () => {
+    const neverShifted = (shiftUntilMs: number) =>
+      ({
+        successRate: 1,
+        loadAmplification: 1,
+        latencyMs: { p50: 1, p99: 1, p999: 1 },
+        failedLatencyMs: null,
+        duplicateWrites: 0,
+        timeToShiftMs: null,
+        timeToRecoverMs: 500,
+        shift: {
+          needed: true,
+          region: 'us-east',
+          everywhere: false,
+          faultStartMs: 1000,
+          shiftUntilMs,
+        },
+      }) as unknown as Parameters<typeof checkExpectations>[0];
+    const exact = { successRate: 1, loadAmplification: 1 };
+    const expectation = { maxTimeToShiftMs: 500 };
+    expect(checkExpectations(neverShifted(4900), expectation, exact)).toEqual([
+      'traffic never moved off us-east while it was down (expected within 500 ms)',
+    ]);
+    expect(checkExpectations(neverShifted(1300), expectation, exact)).toEqual([]);
+  });
+
   it('a run whose load generator fell behind its schedule fails, saying how far', () => {
     const scenario = parseScenario(
       withChanges((s) => {
@@ -413,6 +439,7 @@ describe('fault composition', () => {
     expect(disruptionWindow(scenario.faults, 'us-east')).toEqual({
       startMs: 5000,
       endMs: 10_000,
+      shiftUntilMs: 10_000,
       everywhere: false,
     });
     const slowOnly = parseScenario(
@@ -421,6 +448,34 @@ describe('fault composition', () => {
       ),
     );
     expect(disruptionWindow(slowOnly.faults, 'us-east')).toBeUndefined();
+  });
+
+  it('a partition late in the window ends the time to shift; it does not make it all "everywhere"', () => {
+    const late = parseScenario(
+      withChanges(
+        (s) =>
+          (s.faults = [
+            { region: 'us-east', kind: 'kill', atS: 1, forS: 4 },
+            { kind: 'partition', atS: 4.9, forS: 0.1 },
+          ]),
+      ),
+    );
+    expect(disruptionWindow(late.faults, 'us-east')).toEqual({
+      startMs: 1000,
+      endMs: 5000,
+      shiftUntilMs: 4900,
+      everywhere: false,
+    });
+    const fromTheStart = parseScenario(
+      withChanges(
+        (s) =>
+          (s.faults = [
+            { kind: 'partition', atS: 1, forS: 1 },
+            { region: 'us-east', kind: 'kill', atS: 1, forS: 4 },
+          ]),
+      ),
+    );
+    expect(disruptionWindow(fromTheStart.faults, 'us-east')).toMatchObject({ everywhere: true });
   });
 });
 

@@ -131,31 +131,36 @@ const DISRUPTIVE: ReadonlySet<Fault['kind']> = new Set([
 /**
  * The window in which traffic should leave the local region: the earliest disruptive fault on
  * it (a partition counts), extended by disruptive faults that overlap or touch it. Undefined
- * when the scenario never disrupts the local region (no shift needed).
+ * when the scenario never disrupts the local region (no shift needed). A partition inside it
+ * leaves no region to shift to from its start (`shiftUntilMs`); one from the very start makes
+ * the whole window `everywhere`.
  */
 export function disruptionWindow(
   faults: readonly Fault[],
   local: string,
-): { startMs: number; endMs: number; everywhere: boolean } | undefined {
+): { startMs: number; endMs: number; shiftUntilMs: number; everywhere: boolean } | undefined {
   const relevant = faults
     .filter((f) => DISRUPTIVE.has(f.kind) && hitsRegion(f, local))
     .sort((a, b) => faultStartMs(a) - faultStartMs(b));
   const first = relevant[0];
   if (!first) return undefined;
+  const startMs = faultStartMs(first);
   let endMs = faultEndMs(first);
-  let everywhere = first.kind === 'partition';
-  for (const fault of relevant.slice(1)) {
+  let partitionAtMs: number | undefined;
+  for (const fault of relevant) {
     if (faultStartMs(fault) > endMs) break;
     endMs = Math.max(endMs, faultEndMs(fault));
-    everywhere ||= fault.kind === 'partition';
+    if (fault.kind === 'partition') partitionAtMs ??= faultStartMs(fault);
   }
-  return { startMs: faultStartMs(first), endMs, everywhere };
+  const shiftUntilMs = partitionAtMs ?? endMs;
+  return { startMs, endMs, shiftUntilMs, everywhere: shiftUntilMs === startMs };
 }
 
 /** Human label of a fault, for the live view and the report. */
 export function describeFault(fault: Fault): string {
   const where = fault.kind === 'partition' ? 'all regions' : fault.region;
-  const span = `${fault.atS}–${fault.atS + fault.forS} s`;
+  // In whole ms, as faults run: 1.1 + 2.2 would print as 3.3000000000000003.
+  const span = `${fault.atS}–${Math.round((fault.atS + fault.forS) * 1000) / 1000} s`;
   switch (fault.kind) {
     case 'latency':
       return `${where} +${fault.addMs} ms (${span})`;
