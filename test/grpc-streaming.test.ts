@@ -72,6 +72,25 @@ describe('@regionkit/grpc server streaming', () => {
     expect(regions.west.count() + regions.eu.count()).toBe(0);
   });
 
+  it('an error status after messages reaches the reader after every one of them', async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    regions.east.handlers.ListThings = (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      for (let index = 0; index < 10; index++) call.write({ index, region: 'us-east' });
+      call.emit('error', failure(grpc.status.INTERNAL, 'broke after writing'));
+    };
+    const stream = greeter.listThings({ count: 10 });
+    // A reader that has not read yet when the status arrives: the messages wait in buffers.
+    const [status] = (await once(stream, 'status')) as [grpc.StatusObject];
+    expect(status.code).toBe(grpc.status.INTERNAL);
+    const received: Thing[] = [];
+    const error = await (async () => {
+      for await (const thing of stream) received.push(thing as Thing);
+    })().catch((e: unknown) => e);
+    expect(received.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(error).toMatchObject({ code: grpc.status.INTERNAL });
+  });
+
   it('ends cleanly on an empty stream, and delivers long streams with backpressure', async () => {
     regions = await startRegions();
     using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));

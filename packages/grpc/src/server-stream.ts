@@ -39,6 +39,10 @@ export class RegionalServerStream<T> extends Readable {
   readonly #cancelSignals: readonly AbortSignal[];
   /** Stops watching `#cancelSignals`; set once the stream commits. */
   #unwatch = () => {};
+  /** The committed call's error status, held until the messages before it have been read. */
+  #failure: ServiceError | undefined;
+  /** The committed call has delivered all it will (its own stream ended). */
+  #callDone = false;
 
   constructor(cancelSignals: readonly AbortSignal[] = []) {
     super({ objectMode: true });
@@ -67,22 +71,51 @@ export class RegionalServerStream<T> extends Readable {
     this.#region = region;
     if (headers) this.emit('metadata', headers);
     call.on('data', (message: T) => {
-      if (!this.push(message)) call.pause();
+      // After the error status the call is over: what it still holds is drained, not paced.
+      if (!this.push(message) && !this.#failure) call.pause();
     });
     call.on('status', (status: StatusObject) => {
       this.#unwatch(); // over, even if the reader stopped reading before the end
       this.emit('status', status);
     });
-    call.on('error', (error: ServiceError) => this.destroy(error));
+    // As with grpc-js's own stream, the error comes after every message that arrived before it:
+    // destroying at once would drop those still buffered, here and in the call.
+    call.on('error', (error: ServiceError) => {
+      this.#failure = error;
+      this.#unwatch();
+      call.resume();
+    });
     call.on('end', () => {
       this.#unwatch();
-      this.push(null);
+      // grpc-js ends the call's stream on an error status too (after emitting the error): the
+      // reader must get the error, not a clean end.
+      this.#callDone = true;
+      if (this.#failure) this.#failIfRead();
+      else this.push(null);
     });
     this.#unwatch = cancelWhenAborted(this.#cancelSignals, () => this.cancel());
   }
 
   override _read(): void {
-    this.#call?.resume();
+    if (!this.#failure) this.#call?.resume(); // after an error it flows to its end anyway
+  }
+
+  // Every way of reading (read(), 'data', async iteration) goes through read(): where the
+  // reader is seen to have taken the last message before an error status.
+  override read(size?: number): T | null {
+    const message = super.read(size) as T | null;
+    if (this.#failure) this.#failIfRead();
+    return message;
+  }
+
+  /** Ends the stream with the call's error once the reader has every message sent before it. */
+  #failIfRead(): void {
+    const failure = this.#failure;
+    if (!failure || !this.#callDone || this.readableLength > 0) return;
+    // After the read that took the last message has returned it.
+    queueMicrotask(() => {
+      if (!this.destroyed && this.readableLength === 0) this.destroy(failure);
+    });
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
