@@ -91,6 +91,20 @@ describe('@regionkit/grpc server streaming', () => {
     expect(error).toMatchObject({ code: grpc.status.INTERNAL });
   });
 
+  it('a stream that fails before its first message emits its status too, as grpc-js does', async () => {
+    regions = await startRegions();
+    using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    regions.east.handlers.ListThings = (call: grpc.ServerWritableStream<unknown, unknown>) =>
+      call.emit('error', failure(grpc.status.NOT_FOUND, 'no such list'));
+    const stream = greeter.listThings({ count: 1 });
+    const status = once(stream, 'status') as Promise<[grpc.StatusObject]>;
+    await expect(collect(stream)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect((await status)[0].code).toBe(grpc.status.NOT_FOUND);
+    expect(() => greeter.listThings({ count: 1 }, { deadlineMs: 2 ** 31 })).toThrow(
+      /deadlineMs is 2147483648; use a positive number of milliseconds up to 2147483647/,
+    );
+  });
+
   it('ends cleanly on an empty stream, and delivers long streams with backpressure', async () => {
     regions = await startRegions();
     using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
@@ -164,6 +178,29 @@ describe('@regionkit/grpc server streaming', () => {
 });
 
 describe('@regionkit/grpc client and bidi streaming (pinned to one region)', () => {
+  it('a stream that cannot be opened is refused as a unary call is: pre-aborted, after close', async () => {
+    regions = await startRegions();
+    const greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));
+    const reason = new Error('caller left');
+    const signal = AbortSignal.abort(reason);
+    for (const open of [() => greeter.upload({ signal }), () => greeter.chat({ signal })]) {
+      expect(open).toThrow(
+        expect.objectContaining({
+          code: grpc.status.CANCELLED,
+          stoppedBecause: 'aborted',
+          cause: reason,
+        }),
+      );
+    }
+    greeter.close();
+    for (const open of [() => greeter.upload(), () => greeter.chat()]) {
+      expect(open).toThrow(
+        expect.objectContaining({ code: grpc.status.UNAVAILABLE, stoppedBecause: 'closed' }),
+      );
+    }
+    expect(regions.east.count() + regions.west.count() + regions.eu.count()).toBe(0);
+  });
+
   it('opens a client stream in the local region and resolves its response', async () => {
     regions = await startRegions();
     using greeter = createRegionalGrpcClient(testing.Greeter, clientOptions(regions));

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { isPriority, validCorrelationId } from '@regionkit/core';
+import { isPriority, MAX_DEADLINE_MS, validCorrelationId } from '@regionkit/core';
 import type { RegionalCallOptions } from './types.js';
 
 /**
@@ -32,9 +32,12 @@ export function checkCallOptions(
       `${where}: options.idempotencyKey must be 1-128 characters of A-Z a-z 0-9 . _ : + = / - (a UUID works); it goes on the wire as metadata.`,
     );
   }
-  if (deadlineMs !== undefined && !(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
+  if (
+    deadlineMs !== undefined &&
+    !(Number.isFinite(deadlineMs) && deadlineMs > 0 && deadlineMs <= MAX_DEADLINE_MS)
+  ) {
     throw new TypeError(
-      `${where}: options.deadlineMs is ${deadlineMs}; use a positive number of milliseconds.`,
+      `${where}: options.deadlineMs is ${deadlineMs}; use a positive number of milliseconds up to ${MAX_DEADLINE_MS}.`,
     );
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

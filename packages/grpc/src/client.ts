@@ -59,11 +59,12 @@ export function createRegionalGrpcClient<C extends ServiceClientConstructorLike>
     ),
     interceptors: resolved.interceptors,
     tracePropagation: resolved.tracePropagation,
+    closed: () => closed,
   };
 
+  let closed = false;
   const regional: Record<string | symbol, unknown> = {};
   for (const [name, method] of resolved.methods) regional[name] = invoker(parts, method);
-  let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;

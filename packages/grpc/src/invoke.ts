@@ -23,6 +23,8 @@ export interface ClientParts {
   readonly failoverOrder: readonly string[];
   readonly interceptors: readonly Interceptor[];
   readonly tracePropagation: TracePropagation;
+  /** The client was closed: its channels are shut down. */
+  readonly closed: () => boolean;
 }
 
 /** `greeter/SayHello`, for error messages. */

@@ -27,7 +27,11 @@ import type { RegionalCallOptions } from './types.js';
  * alone (pushback). If none qualifies the stream still opens, in the best region whose breaker
  * admits calls, so its status tells what happened.
  */
-export function pickRegion(parts: ClientParts, excluded: readonly string[] | undefined): string {
+export function pickRegion(
+  parts: ClientParts,
+  method: string,
+  excluded: readonly string[] | undefined,
+): string {
   const health = new Map(parts.core.status().regions.map((r) => [r.region, r]));
   const candidates = parts.failoverOrder.filter((name) => !excluded?.includes(name));
   const usable = (name: string) => health.get(name)?.breaker !== 'open';
@@ -40,25 +44,54 @@ export function pickRegion(parts: ClientParts, excluded: readonly string[] | und
     candidates.find(usable) ??
     candidates[0];
   if (choice === undefined) {
-    throw new RegionalGrpcError({
-      code: status.UNAVAILABLE,
-      details: 'every region is excluded by the call',
-      metadata: new Metadata(),
-      service: parts.service,
-      method: '',
-      attempts: [],
+    throw notOpened(parts, method, status.UNAVAILABLE, 'every region is excluded by the call', {
       stoppedBecause: 'no-region-left',
-      summary: 'nothing was sent',
-      cause: undefined,
     });
   }
   return choice;
 }
 
+/** Why a pinned stream was not opened, as the error unary calls and server streams give. */
+function notOpened(
+  parts: ClientParts,
+  method: string,
+  code: status,
+  details: string,
+  why: Pick<ConstructorParameters<typeof RegionalGrpcError>[0], 'stoppedBecause'> & {
+    cause?: unknown;
+  },
+): RegionalGrpcError {
+  return new RegionalGrpcError({
+    code,
+    details,
+    metadata: new Metadata(),
+    service: parts.service,
+    method,
+    attempts: [],
+    stoppedBecause: why.stoppedBecause,
+    summary: 'nothing was sent',
+    cause: why.cause,
+  });
+}
+
 function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: RegionalCallOptions) {
   const options = checkCallOptions(callOptions, where(parts, method));
-  const region = pickRegion(parts, options.excludedRegions);
   const ambient = currentContext();
+  const signals = cancelSignals(options, ambient); // the caller's and the inbound request's
+  // Refused before a region is picked, as unary calls and server streams are: nothing is sent.
+  if (parts.closed()) {
+    throw notOpened(parts, method.name, status.UNAVAILABLE, 'the client was closed', {
+      stoppedBecause: 'closed',
+    });
+  }
+  const aborted = signals.find((signal) => signal.aborted);
+  if (aborted) {
+    throw notOpened(parts, method.name, status.CANCELLED, 'Cancelled by the caller', {
+      stoppedBecause: 'aborted',
+      cause: aborted.reason,
+    });
+  }
+  const region = pickRegion(parts, method.name, options.excludedRegions);
   const correlationId = ambient?.correlationId ?? newCorrelationId();
   const stamp = stampOf(
     correlationId,
@@ -76,7 +109,7 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
       deadline: streamDeadline(options, method, ambient?.deadline),
       interceptors: attemptInterceptors(parts, options, stamp),
     },
-    cancelSignals: cancelSignals(options, ambient), // the caller's and the inbound request's
+    cancelSignals: signals,
   };
 }
 

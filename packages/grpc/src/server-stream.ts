@@ -207,7 +207,16 @@ export function serverStreamInvoker(parts: ClientParts, method: ResolvedMethod) 
     parts.core.execute(transport, coreCallOptions(method, options, signal)).catch((error) => {
       if (!stream.destroyed) {
         const why = firstAborted(options.signal, ambient?.signal, stream.stopSignal);
-        stream.destroy(toCallError(error, parts.service, method.name, why) as Error);
+        const callError = toCallError(error, parts.service, method.name, why) as ServiceError;
+        // As grpc-js's stream does on a failed call: the status too, not only the error.
+        if (typeof callError.code === 'number') {
+          stream.emit('status', {
+            code: callError.code,
+            details: callError.details,
+            metadata: callError.metadata,
+          });
+        }
+        stream.destroy(callError);
       }
     });
     return stream;
