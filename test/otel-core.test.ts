@@ -144,6 +144,84 @@ describe('traces', () => {
     client.close();
   });
 
+  it('a breaker event goes on the call whose attempt moved the breaker, and no other', async () => {
+    const client = createRegionalClient({
+      ...options,
+      breaker: { volumeThreshold: 3, errorThresholdPercentage: 50 },
+    });
+    // Six calls out at once in us-east, failing one after another: the third opens the breaker
+    // while the other three are still out.
+    const failNext: Array<() => void> = [];
+    const calls = Array.from({ length: 6 }, () =>
+      client.execute(
+        (attempt: Attempt) =>
+          attempt.region === 'us-east'
+            ? new Promise<string>((_, reject) =>
+                failNext.push(() =>
+                  reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' })),
+                ),
+              )
+            : Promise.resolve(attempt.region),
+        { idempotent: true },
+      ),
+    );
+    for (const fail of failNext.splice(0)) {
+      fail();
+      await new Promise((resolve) => setImmediate(resolve)); // one outcome at a time
+    }
+    await Promise.all(calls);
+    const withEvent = telemetry
+      .spans()
+      .filter((s) => s.events.some((e) => e.name === 'regionkit.breaker'));
+    expect(withEvent).toHaveLength(1);
+    client.close();
+  });
+
+  it("a 503 returned when retries ran out is the call's answer: its region served it", async () => {
+    const client = createRegionalClient<number>(
+      { ...options, service: 'orders-503' },
+      {
+        classify: (result) =>
+          result.ok && result.value === 503
+            ? { kind: 'retriable', reason: 'status-503' }
+            : { kind: 'success' },
+      },
+    );
+    await expect(client.execute(async () => 503, { idempotent: true })).resolves.toBe(503);
+    const [span] = telemetry.spans();
+    expect(span?.attributes['regionkit.stopped_because']).toBe('max-attempts');
+    expect(span?.attributes['cloud.region']).toEqual(expect.any(String)); // the last one asked
+    const points = await telemetry.metric('regionkit.call.duration');
+    const point = points.find((p) => p.attributes['regionkit.service'] === 'orders-503');
+    expect(point?.attributes['cloud.region']).toBe(span?.attributes['cloud.region']);
+    client.close();
+  });
+
+  it("a caller's abort is no region's failure in the metrics either", async () => {
+    const client = createRegionalClient({ ...options, service: 'orders-aborted' });
+    for (let i = 0; i < 3; i++) {
+      const controller = new AbortController();
+      const call = client.execute(
+        (a) =>
+          new Promise((_, reject) =>
+            a.signal.addEventListener('abort', () => reject(a.signal.reason)),
+          ),
+        { idempotent: true, signal: controller.signal },
+      );
+      controller.abort(new Error('caller left'));
+      await call.catch(() => {});
+    }
+    const mine = (points: Array<{ attributes: Record<string, unknown> }>) =>
+      points.filter((p) => p.attributes['regionkit.service'] === 'orders-aborted');
+    expect(mine(await telemetry.metric('regionkit.attempts'))).toEqual([]);
+    expect(
+      mine(await telemetry.metric('regionkit.call.duration')).map(
+        (p) => p.attributes['regionkit.outcome'],
+      ),
+    ).toEqual(['aborted']);
+    client.close();
+  });
+
   it('injects trace context naming the call span as the next hop’s parent', async () => {
     const client = createRegionalClient(options);
     const headers: Record<string, string> = {};

@@ -132,6 +132,8 @@ class ReturnValue<T> {
   constructor(
     readonly value: T,
     readonly stoppedBecause: StopReason,
+    /** The region that answered with it: it served the call. */
+    readonly region: string,
   ) {}
 }
 
@@ -468,6 +470,9 @@ export class Call<T> implements CallHandle {
   /** The call ends without an attempt's result: retries ran out, or the client closed. */
   #stop(error: unknown): void {
     if (error instanceof ReturnValue) {
+      // The last retriable answer (a 503 when retries ran out) is returned: its region served it.
+      this.#servedBy = error.region;
+      if (this.#context) this.#context.servedBy = error.region;
       this.#finish(true, error.stoppedBecause, undefined);
       this.#exchange.resolve(error.value as T);
       return;
@@ -508,9 +513,11 @@ export class Call<T> implements CallHandle {
       span.endAttempt(pending.trace, failed ? verdict.reason : undefined);
     }
     // opossum counts it synchronously (see BreakerReport), so the decision below sees, and the
-    // span records, any breaker state change this outcome caused.
+    // span records, any breaker state change this outcome caused (and only this one's: another
+    // call's attempt may have moved the breaker while this one was out).
+    const stateBefore = pending.target.breakerState;
     pending.reportToBreaker(breakerCount(verdict, pending.breakerBefore));
-    this.#decide(pending, result, verdict);
+    this.#decide(pending, result, verdict, pending.target.breakerState !== stateBefore);
   }
 
   /** opossum did not run the attempt: its breaker is open, or the client was closed. */
@@ -518,16 +525,21 @@ export class Call<T> implements CallHandle {
     if (isShutdown(error))
       this.#attemptOver(pending, new ClientClosedError(this.#env.config.service));
     else if (isBreakerRejection(error))
-      this.#decide(pending, { ok: false, error }, BREAKER_REJECTED);
+      this.#decide(pending, { ok: false, error }, BREAKER_REJECTED, false);
     else this.#attemptOver(pending, error instanceof Error ? error : new Error(String(error))); // a bug here
   }
 
   /** Records an attempt's outcome against its region and tells the attempt's owner. */
-  #decide(pending: PendingAttempt<T>, result: AttemptResult<T>, verdict: Verdict): void {
+  #decide(
+    pending: PendingAttempt<T>,
+    result: AttemptResult<T>,
+    verdict: Verdict,
+    movedBreaker: boolean,
+  ): void {
     const region = pending.target;
     const finished = Date.now();
     const durationMs = finished - pending.startedAt;
-    if (this.#span && region.breakerState !== pending.breakerBefore) {
+    if (this.#span && movedBreaker) {
       this.#span.event(EVENT_BREAKER, {
         [ATTR_CLOUD_REGION]: region.name,
         [ATTR_BREAKER_STATE]: region.breakerState,
@@ -648,7 +660,7 @@ export class Call<T> implements CallHandle {
     const { verdict } = failure;
     const stop = (reason: StopReason): never => {
       throw failure.result.ok
-        ? new ReturnValue(failure.result.value, reason)
+        ? new ReturnValue(failure.result.value, reason, failure.region.name)
         : this.#stopError(reason, failure);
     };
     if (now >= this.#deadline) stop('deadline');

@@ -67,11 +67,16 @@ export function recordClientMetrics(client: RegionalClient): () => void {
       duration.record(e.durationMs / 1000, {
         ...service,
         [ATTR_CLOUD_REGION]: e.servedBy ?? 'none',
-        [ATTR_OUTCOME]: e.outcome,
+        // A call the caller gave up on is not a failure (as on its span).
+        [ATTR_OUTCOME]: e.stoppedBecause === 'aborted' ? 'aborted' : e.outcome,
         [ATTR_FAILED_OVER]: e.failedOver,
       });
     }),
     client.on('attempt', (e) => {
+      // An attempt the caller abandoned says nothing about its region, which is not charged
+      // with it for health or the breaker either: counted, it would read as the region's
+      // failure on every error-rate panel.
+      if (e.outcome === 'aborted') return;
       const attributes: Attributes = {
         ...service,
         [ATTR_CLOUD_REGION]: e.region,
