@@ -1,6 +1,9 @@
+import type { Priority } from '@regionkit/core';
+import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
 import { inboundCorrelationId } from './correlation.js';
 import { readInboundDeadline } from './inbound-deadline.js';
+import { requestPriority } from './priority.js';
 
 describe('readInboundDeadline', () => {
   const now = 1_000_000;
@@ -62,5 +65,20 @@ describe('inboundCorrelationId', () => {
       const id = inboundCorrelationId(bad as string, true);
       expect(id).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+});
+
+describe('requestPriority', () => {
+  it('an async priority function cannot crash the process: default, and its rejection handled', async () => {
+    const req = { headers: {} } as unknown as Request;
+    let rejected = false;
+    const hook = (() =>
+      Promise.reject(new Error('hook boom')).catch((error) => {
+        rejected = true;
+        throw error;
+      })) as unknown as (req: Request) => Priority;
+    expect(requestPriority(req, hook, false)).toBe('default');
+    await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the run
+    expect(rejected).toBe(true);
   });
 });

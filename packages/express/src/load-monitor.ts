@@ -48,7 +48,7 @@ export class LoadMonitor {
     // Exponentially weighted: one GC pause must not shed traffic, sustained delay must.
     this.eventLoopDelayMs += this.#weight * (sample - this.eventLoopDelayMs);
     histogram.reset();
-    this.#onSample(Date.now());
+    this.#onSample(now); // monotonic (performance.now), as the shedder's windows are
   }
 
   close(): void {

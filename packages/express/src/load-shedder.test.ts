@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveMiddlewareConfig } from './config.js';
 import { LoadMonitor } from './load-monitor.js';
 import { LoadShedder } from './load-shedder.js';
@@ -59,6 +59,39 @@ describe('LoadShedder', () => {
     s.admit('sheddable');
     for (let i = 0; i < 3; i++) s.admit('sheddable');
     expect(s.overloaded()).toBe(false); // 4 requests: below minWindowRequests
+  });
+});
+
+describe('LoadShedder health', () => {
+  it('stays overloaded while default traffic was shed in the window, not only at the cap', () => {
+    const s = shedder(4); // default traffic is shed at 8 in flight
+    for (let i = 0; i < 8; i++) expect(s.admit('default')).toBe(true);
+    for (let i = 0; i < 2; i++) expect(s.admit('default')).toBe(false);
+    expect(s.overloaded()).toBe(true);
+    s.release(); // 7 in flight: below the default level for a moment
+    expect(s.overloaded()).toBe(true); // a load balancer polling now must not read a coin flip
+    for (let i = 0; i < 7; i++) s.release();
+  });
+
+  it('a wall-clock step back does not freeze the window, and with it an unhealthy verdict', () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance', 'setInterval', 'clearInterval'] });
+    try {
+      const config = resolveMiddlewareConfig({
+        region: 'us-east',
+        shedding: { maxInFlight: 1, windowMs: 100 },
+      });
+      const s = new LoadShedder(config.shedding as NonNullable<typeof config.shedding>);
+      shedders.push(s);
+      s.admit('sheddable');
+      for (let i = 0; i < 20; i++) s.admit('sheddable');
+      s.release();
+      expect(s.overloaded()).toBe(true); // 20 of 21 shed
+      vi.setSystemTime(Date.now() - 60_000); // NTP, or a VM resumed
+      vi.advanceTimersByTime(250); // two windows pass, with nothing shed
+      expect(s.overloaded()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -16,7 +16,14 @@ export function requestPriority(
     try {
       value = source(req);
     } catch (error) {
-      warnOnce(error); // a user hook must never break a request
+      warnOnce(`threw (${describe(error)})`); // a user hook must never break a request
+      return 'default';
+    }
+    if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
+      // Admission cannot wait for it. Its rejection is handled here, never left to crash the
+      // process.
+      (value as PromiseLike<unknown>).then(undefined, () => {});
+      warnOnce('returned a promise; it must answer synchronously');
       return 'default';
     }
   } else {
@@ -28,11 +35,15 @@ export function requestPriority(
 
 let warned = false;
 
-function warnOnce(error: unknown): void {
+function warnOnce(what: string): void {
   if (warned) return;
   warned = true;
   process.emitWarning(
-    `the regionkit priority function threw (${error instanceof Error ? error.message : String(error)}); such requests get priority "default"`,
+    `the regionkit priority function ${what}; such requests get priority "default"`,
     { code: 'REGIONKIT_PRIORITY_HOOK' },
   );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
