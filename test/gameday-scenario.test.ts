@@ -65,6 +65,11 @@ function withChanges(change: (s: LooseJson) => void): unknown {
   return copy;
 }
 
+/** The valid scenario with these faults instead of its own, parsed. */
+function withFaults(faults: LooseJson[]): Scenario {
+  return parseScenario(withChanges((s) => (s.faults = faults)));
+}
+
 describe('scenario files', () => {
   it('parses the example of the issue and fills the defaults', () => {
     const scenario = parseScenario(valid);
@@ -442,39 +447,27 @@ describe('fault composition', () => {
       shiftUntilMs: 10_000,
       everywhere: false,
     });
-    const slowOnly = parseScenario(
-      withChanges(
-        (s) => (s.faults = [{ region: 'us-east', kind: 'latency', addMs: 300, atS: 1, forS: 1 }]),
-      ),
-    );
+    const slowOnly = withFaults([
+      { region: 'us-east', kind: 'latency', addMs: 300, atS: 1, forS: 1 },
+    ]);
     expect(disruptionWindow(slowOnly.faults, 'us-east')).toBeUndefined();
   });
 
   it('a partition late in the window ends the time to shift; it does not make it all "everywhere"', () => {
-    const late = parseScenario(
-      withChanges(
-        (s) =>
-          (s.faults = [
-            { region: 'us-east', kind: 'kill', atS: 1, forS: 4 },
-            { kind: 'partition', atS: 4.9, forS: 0.1 },
-          ]),
-      ),
-    );
+    const late = withFaults([
+      { region: 'us-east', kind: 'kill', atS: 1, forS: 4 },
+      { kind: 'partition', atS: 4.9, forS: 0.1 },
+    ]);
     expect(disruptionWindow(late.faults, 'us-east')).toEqual({
       startMs: 1000,
       endMs: 5000,
       shiftUntilMs: 4900,
       everywhere: false,
     });
-    const fromTheStart = parseScenario(
-      withChanges(
-        (s) =>
-          (s.faults = [
-            { kind: 'partition', atS: 1, forS: 1 },
-            { region: 'us-east', kind: 'kill', atS: 1, forS: 4 },
-          ]),
-      ),
-    );
+    const fromTheStart = withFaults([
+      { kind: 'partition', atS: 1, forS: 1 },
+      { region: 'us-east', kind: 'kill', atS: 1, forS: 4 },
+    ]);
     expect(disruptionWindow(fromTheStart.faults, 'us-east')).toMatchObject({ everywhere: true });
   });
 });
