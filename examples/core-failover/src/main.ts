@@ -49,7 +49,8 @@ const getOrder = (attempt: Attempt) =>
 
 const started = Date.now();
 const at = (ms: number) =>
-  new Promise((resolve) => setTimeout(resolve, ms - (Date.now() - started)));
+  // Never negative: a window may already have run past `ms` (Node warns on negative timeouts).
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - (Date.now() - started))));
 
 async function window(label: string, untilMs: number): Promise<void> {
   const served: Record<string, number> = {};

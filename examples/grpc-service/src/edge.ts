@@ -28,9 +28,11 @@ export async function startEdge(region: string, catalog: RegionalGrpcClient<Cata
       res.json(await catalog.getProduct({ id: req.params.id }));
     } catch (error) {
       const failure = error as ServiceError;
+      // A fatal status (NOT_FOUND) is grpc-js's own error, even after a failover: only a
+      // RegionalGrpcError (retries ran out) knows how many attempts there were.
       res.status(failure.code === status.NOT_FOUND ? 404 : 502).json({
         error: `${status[failure.code]}: ${failure.details}`,
-        attempts: isRegionalGrpcError(error) ? error.attempts.length : 1,
+        ...(isRegionalGrpcError(error) ? { attempts: error.attempts.length } : {}),
       });
     }
   });

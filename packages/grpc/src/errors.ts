@@ -24,8 +24,8 @@ export type GrpcStopReason = StopReason | 'aborted' | 'closed';
  * attempt. `cause` is the last attempt's own error (the grpc-js ServiceError) when there was
  * one, otherwise regionkit's error (no region available, client closed, caller's abort reason).
  *
- * A status that is fatal on its first attempt (NOT_FOUND, INVALID_ARGUMENT…) is rethrown
- * as the grpc-js ServiceError itself, untouched.
+ * A fatal status (NOT_FOUND, INVALID_ARGUMENT…), on the first attempt or after a failover, is
+ * rethrown as the grpc-js ServiceError itself, untouched.
  */
 export class RegionalGrpcError extends Error implements ServiceError {
   readonly code: status;
