@@ -18,6 +18,9 @@ export class BucketRing {
 
   /** Index of the bucket that `now` falls in, after clearing every bucket that expired. */
   current(now: number): number {
+    // The wall clock stepped back (NTP, a resumed VM): the slices would not rotate again until
+    // it caught up, so the window would stand still for as long as the step. Start afresh.
+    if (now < this.#headStart - this.#bucketMs) this.reset(now);
     const steps = Math.floor((now - this.#headStart) / this.#bucketMs);
     if (steps > 0) {
       const expired = Math.min(steps, this.buckets);

@@ -51,6 +51,14 @@ describe('config validation', () => {
     [{ ...valid, retry: { baseDelayMs: 100, maxDelayMs: 10 } }, 'retry.maxDelayMs', />= 100/],
     [{ ...valid, deadlineMs: Number.NaN }, 'deadlineMs', /finite number/],
     [{ ...valid, deadlineMs: 2 ** 31 }, 'deadlineMs', /between 1 and 2147483647/],
+    [
+      {
+        ...valid,
+        regions: [{ name: 'us-east' }, { name: 'eu-west', location: { lat: 53, lon: -6 } }],
+      },
+      'regions[1].location',
+      /no effect: the local region "us-east" has no location/,
+    ],
     [{ ...valid, health: { maxErrorRate: 5 } }, 'health.maxErrorRate', /between 0 and 1/],
     [{ ...valid, retryBudget: { ratio: -1 } }, 'retryBudget.ratio', /between 0 and 10/],
     [{ ...valid, breaker: { resetTimeoutMs: 0 } }, 'breaker.resetTimeoutMs', />= 1/],

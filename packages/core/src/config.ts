@@ -78,6 +78,7 @@ export function resolveConfig(options: RegionalClientOptions): ResolvedConfig {
       'Add it to `regions` or fix the spelling.',
     );
   }
+  requireLocationFrom(regions, options.localRegion);
   const preferredRegions = options.preferredRegions ?? [];
   preferredRegions.forEach((name, i) => {
     if (!names.has(name)) {
@@ -176,6 +177,19 @@ function resolveRegions(regions: readonly RegionSpec[] | undefined): RegionSpec[
     }
     return { ...region };
   });
+}
+
+/** A region's location orders failover only by its distance from the local region's. */
+function requireLocationFrom(regions: readonly RegionSpec[], localRegion: string): void {
+  const local = regions.find((r) => r.name === localRegion);
+  if (local?.location !== undefined) return;
+  const i = regions.findIndex((r) => r.name !== localRegion && r.location !== undefined);
+  if (i < 0) return;
+  throw new ConfigError(
+    `regions[${i}].location`,
+    `has no effect: the local region "${localRegion}" has no location to measure the distance from`,
+    `Give regions "${localRegion}" a location too, or give this region an rttMs.`,
+  );
 }
 
 function requireBoolean(value: unknown, field: string): void {

@@ -296,3 +296,66 @@ describe('health weights', () => {
     client.close();
   });
 });
+
+describe('eviction and recovery, at the edges', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const healthOnly = {
+    health: { minRequests: 20, probeIntervalMs: 500, recoveryProbes: 3 },
+    breaker: { volumeThreshold: 10_000 },
+    retry: { baseDelayMs: 0, maxDelayMs: 0 },
+  };
+
+  it('successes of attempts sent before the eviction do not count as recovery probes', async () => {
+    const answers: Array<{ ok: () => void; fail: () => void }> = [];
+    const { call, client } = fakeRegions(
+      {
+        'us-east': (attempt) =>
+          new Promise<string>((resolve, reject) => {
+            answers.push({
+              ok: () => resolve(`served by ${attempt.region}`),
+              fail: () => reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' })),
+            });
+          }),
+      },
+      healthOnly,
+    );
+    const calls = Array.from({ length: 30 }, () => call().catch(() => 'failed'));
+    await vi.advanceTimersByTimeAsync(1);
+    for (const answer of answers.slice(0, 19)) answer.ok();
+    for (const answer of answers.slice(19, 22)) answer.fail(); // 3 of 22: evicted
+    await vi.advanceTimersByTimeAsync(1);
+    const east = () => client.status().regions.find((r) => r.region === 'us-east');
+    expect(east()?.weight).toBe(0);
+    for (const answer of answers.slice(22, 25)) answer.ok(); // sent while healthy: stragglers
+    await vi.advanceTimersByTimeAsync(1);
+    expect(east()?.weight).toBe(0); // no probe went out, so nothing recovered
+    for (const answer of answers.slice(25)) answer.ok();
+    await Promise.all(calls);
+    client.close();
+  });
+
+  it('a wall clock stepped back does not keep a recovered region out for as long as the step', async () => {
+    let down = true;
+    const { call, client } = fakeRegions(
+      { 'us-east': (attempt) => (down ? reset() : ok(attempt)) },
+      healthOnly,
+    );
+    for (let i = 0; i < 20; i++) await settle(call());
+    const east = () => client.status().regions.find((r) => r.region === 'us-east');
+    expect(east()?.weight).toBe(0);
+    await vi.advanceTimersByTimeAsync(600);
+    await settle(call()); // a probe is claimed (and fails): the next one is due in 500 ms
+    down = false;
+    vi.setSystemTime(Date.now() - 60_000); // NTP, or a resumed VM
+    const servedBy: unknown[] = [];
+    for (let i = 0; i < 10; i++) {
+      await vi.advanceTimersByTimeAsync(600); // a probe is due each time
+      servedBy.push((await settle(call())).value);
+    }
+    // Probed and back in routing within seconds, not after the 60 s the clock went back.
+    expect(servedBy.at(-1)).toBe('served by us-east');
+    expect(east()?.weight).toBe(100);
+    client.close();
+  });
+});

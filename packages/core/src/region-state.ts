@@ -70,6 +70,8 @@ export class RegionState {
   #nextWeightAt = 0;
   #nextProbeAt = 0;
   #probeSuccesses = 0;
+  /** When the weight last dropped to 0 (epoch ms). */
+  #evictedAt = Number.NEGATIVE_INFINITY;
   #coolingUntil = 0;
   #breakerState: BreakerState = 'closed';
   /** The client closed: the breaker is shut down and refuses every call. */
@@ -121,7 +123,13 @@ export class RegionState {
 
   /** Current weight 0..100, recomputed when a failure arrived or the cache is stale. */
   weight(now: number): number {
-    if (this.#weightStale || now >= this.#nextWeightAt) this.#refreshWeight(now);
+    // (A refresh further off than its interval means the wall clock stepped back.)
+    if (
+      this.#weightStale ||
+      now >= this.#nextWeightAt ||
+      this.#nextWeightAt - now > WEIGHT_REFRESH_MS
+    )
+      this.#refreshWeight(now);
     return this.#weight;
   }
 
@@ -182,7 +190,10 @@ export class RegionState {
 
   /** A region at weight 0 is due a probe call; claiming it schedules the next one. */
   claimProbe(now: number): boolean {
-    if (now < this.#nextProbeAt) return false;
+    // Further off than one interval: the wall clock stepped back; probe now rather than wait.
+    const due =
+      now >= this.#nextProbeAt || this.#nextProbeAt - now > this.#config.health.probeIntervalMs;
+    if (!due) return false;
     this.#nextProbeAt = now + this.#config.health.probeIntervalMs;
     return true;
   }
@@ -194,19 +205,22 @@ export class RegionState {
 
   /** Records an attempt that reached (or tried to reach) the region. */
   record(failed: boolean, latencyMs: number, now: number): void {
-    const wasEvicted = this.#weight === 0;
+    // While evicted, only an attempt sent after the eviction is a probe: one that was already
+    // out when the region was evicted (a straggler) says nothing about its recovery.
+    const probe = this.#weight === 0 && now - latencyMs >= this.#evictedAt;
     this.#window.record(failed, latencyMs, now);
     if (failed) {
       this.#weightStale = true;
-      this.#probeSuccesses = 0;
+      if (probe) this.#probeSuccesses = 0;
       return;
     }
-    if (wasEvicted && ++this.#probeSuccesses >= this.#config.health.recoveryProbes) {
+    if (probe && ++this.#probeSuccesses >= this.#config.health.recoveryProbes) {
       // Enough probes in a row succeeded: forget the outage instead of waiting for its
       // failures to age out of the window, which would keep a recovered region idle for
-      // up to windowMs.
+      // up to windowMs. The last probe is the fresh window's first sample.
       this.#probeSuccesses = 0;
       this.#window.reset(now);
+      this.#window.record(false, latencyMs, now);
       this.#weightStale = true;
     }
   }
@@ -247,6 +261,10 @@ export class RegionState {
     );
     this.#weightStale = false;
     this.#nextWeightAt = now + WEIGHT_REFRESH_MS;
+    if (this.#weight === 0 && previousWeight !== 0) {
+      this.#evictedAt = now;
+      this.#probeSuccesses = 0;
+    }
     if (previousWeight !== this.#weight && this.#events.wants('health')) {
       this.#events.emit('health', {
         service: this.#config.service,

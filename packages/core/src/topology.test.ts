@@ -53,4 +53,11 @@ describe('topology', () => {
     ];
     expect(failoverOrder(regions, 'local', [])).toEqual(['local', 'a', 'b']);
   });
+
+  it('breaks ties by name in code-point order, whatever the locale', () => {
+    const regions = [{ name: 'local' }, { name: 'b-1' }, { name: 'B-2' }, { name: 'a-1' }];
+    // No RTT and no location: every backup ties. localeCompare would put 'a-1' first here, and
+    // order differently again under other locales (et-EE, da-DK).
+    expect(failoverOrder(regions, 'local', [])).toEqual(['local', 'B-2', 'a-1', 'b-1']);
+  });
 });

@@ -42,7 +42,8 @@ export function failoverOrder(
   const rest = regions
     .filter((r) => r.name !== localRegion && !preferredRegions.includes(r.name))
     .map((r) => ({ name: r.name, rtt: estimateRttMs(r, local) }))
-    .sort((a, b) => a.rtt - b.rtt || a.name.localeCompare(b.name))
+    // Ties by name in code-point order: localeCompare would depend on the process's locale.
+    .sort((a, b) => a.rtt - b.rtt || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((r) => r.name);
   return [localRegion, ...preferredRegions.filter((n) => n !== localRegion), ...rest];
 }
