@@ -13,7 +13,7 @@ import {
   NoRegionAvailableError,
   type StopReason,
 } from './errors.js';
-import type { BreakerState, CallEvent, RegionkitEvents } from './events.js';
+import type { CallEvent, RegionkitEvents } from './events.js';
 import { type BreakerCount, PendingAttempt } from './pending-attempt.js';
 import type { Planner } from './planner.js';
 import type { RegionState } from './region-state.js';
@@ -515,9 +515,9 @@ export class Call<T> implements CallHandle {
     // opossum counts it synchronously (see BreakerReport), so the decision below sees, and the
     // span records, any breaker state change this outcome caused (and only this one's: another
     // call's attempt may have moved the breaker while this one was out).
-    const stateBefore = pending.target.breakerState;
-    pending.reportToBreaker(breakerCount(verdict, pending.breakerBefore));
-    this.#decide(pending, result, verdict, pending.target.breakerState !== stateBefore);
+    const stateBeforeReport = pending.target.breakerState;
+    pending.reportToBreaker(breakerCount(verdict));
+    this.#decide(pending, result, verdict, pending.target.breakerState !== stateBeforeReport);
   }
 
   /** opossum did not run the attempt: its breaker is open, or the client was closed. */
@@ -923,15 +923,14 @@ function provedNothing(verdict: Verdict): boolean {
 }
 
 /**
- * What opossum is told. It only knows success and failure, and any success closes a half-open
- * breaker: a probe that proved nothing must not close it, so there it counts as a failure and
- * the breaker waits for the next probe. Elsewhere such an attempt is not counted at all: as a
- * success it would dilute the error rate a hung region must reach to open its breaker.
+ * How the region's breaker counts the attempt. One that proved nothing is not counted: as a
+ * success it would dilute the error rate a hung region must reach to open its breaker (and a
+ * half-open breaker's probe, which opossum must hear about, then counts as a failure: see
+ * `PendingAttempt.reportToBreaker`).
  */
-function breakerCount(verdict: Verdict, breakerBefore: BreakerState): BreakerCount {
+function breakerCount(verdict: Verdict): BreakerCount {
   if (isRegionFault(verdict)) return 'fault';
-  if (!provedNothing(verdict)) return 'success';
-  return breakerBefore === 'halfOpen' ? 'fault' : 'none';
+  return provedNothing(verdict) ? 'none' : 'success';
 }
 
 function isRegionFault(verdict: Verdict): boolean {

@@ -10,11 +10,14 @@ import type {
   TelemetryOptions,
 } from './types.js';
 
+/** Node's longest timer delay (ms, about 24.8 days); a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
- * The longest deadline a call may have (ms, about 24.8 days): what a Node timer holds. Longer
- * ones are bugs (a unit mistake, `Infinity`) that would reach the wire as nonsense.
+ * The longest deadline a call may have: what a Node timer holds. Longer ones are bugs (a unit
+ * mistake, `Infinity`) that would reach the wire as nonsense.
  */
-export const MAX_DEADLINE_MS = 2 ** 31 - 1;
+export const MAX_DEADLINE_MS = MAX_TIMER_MS;
 
 /** Every default in one place, with units. `types.ts` repeats them as `@default`. */
 export const DEFAULTS = {

@@ -278,11 +278,6 @@ class DirectCall<T> extends WatchedAttempt implements Attempt, Settle<T>, CallHa
     return false; // the direct lane only runs calls that no span records
   }
 
-  remainingMs(): number {
-    // Whole ms: deadlines may be fractional (a deadlineMs of 250.5), a header must not be.
-    return Math.max(0, Math.floor(this.attemptDeadline - Date.now()));
-  }
-
   injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void {
     injectTraceContextFrom(undefined, carrier, setter);
   }

@@ -9,7 +9,7 @@ export {
   type RegionalClientInternals,
   regionalClients,
 } from './client.js';
-export { DEFAULTS, MAX_DEADLINE_MS } from './config.js';
+export { DEFAULTS, MAX_DEADLINE_MS, MAX_TIMER_MS } from './config.js';
 export {
   CANCEL_GRACE_MS,
   type ContextInit,

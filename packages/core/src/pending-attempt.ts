@@ -45,6 +45,12 @@ export abstract class WatchedAttempt implements Watched {
   /** Called by the sweep once `deadline` has passed: the attempt settles as timed out. */
   abstract expire(): void;
 
+  /** `Attempt.remainingMs`. */
+  remainingMs(): number {
+    // Whole ms: deadlines may be fractional (a deadlineMs of 250.5), a header must not be.
+    return Math.max(0, Math.floor(this.attemptDeadline - Date.now()));
+  }
+
   #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
   /** Whether (and why) the transport's work was stopped: timed out, or the caller gave up. */
@@ -198,11 +204,6 @@ export class PendingAttempt<T>
     return this.signalWithin(this.#call.signal);
   }
 
-  remainingMs(): number {
-    // Whole ms: deadlines may be fractional (a deadlineMs of 250.5), a header must not be.
-    return Math.max(0, Math.floor(this.attemptDeadline - Date.now()));
-  }
-
   injectTraceContext<C>(carrier: C, setter?: TextMapSetter<C>): void {
     injectTraceContextFrom(this.trace?.injectFrom, carrier, setter);
   }
@@ -287,7 +288,9 @@ export class PendingAttempt<T>
       if (count !== 'none') this.#target.countClosedAttempt(count === 'fault');
       return;
     }
-    // Admitted by opossum (a half-open probe): it must hear one of the two.
+    // Admitted by opossum (a half-open probe): it must hear one of the two, and any success
+    // closes the breaker. A probe that proved nothing ('none') must not close it: a failure,
+    // and the breaker waits for the next probe.
     if (count === 'success') {
       report.succeed();
       return;

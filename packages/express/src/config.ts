@@ -1,6 +1,7 @@
 import {
   ConfigError,
   MAX_DEADLINE_MS,
+  MAX_TIMER_MS,
   PROTOCOL_HEADER_NAMES,
   type Priority,
 } from '@regionkit/core';
@@ -39,8 +40,6 @@ export interface ResolvedMiddlewareConfig {
   readonly abortOnClientClose: boolean;
 }
 
-/** Node's timers hold at most 2^31 - 1 ms; a longer one fires after 1 ms instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Sampling overload less often than this would notice it only after it had done its harm. */
 const MAX_SAMPLE_INTERVAL_MS = 60_000;
 

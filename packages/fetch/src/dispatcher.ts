@@ -22,7 +22,8 @@ export class RegionalDispatcher extends Dispatcher {
   #closed: Promise<void> | undefined;
   #destroyed: Promise<void> | undefined;
 
-  constructor(options: RegionalDispatcherOptions) {
+  /** @param internal set by `createRegionalFetch` only: this dispatcher serves a fetch function. */
+  constructor(options: RegionalDispatcherOptions, internal?: { readonly viaFetch: boolean }) {
     super();
     const base = options?.dispatcher;
     if (base !== undefined && typeof (base as Partial<Dispatcher>)?.dispatch !== 'function') {
@@ -36,7 +37,10 @@ export class RegionalDispatcher extends Dispatcher {
     this.#ownsBase = base === undefined;
     // An Agent of ours is destroyed with this dispatcher, and takes its requests with it; the
     // caller's is left open, so this dispatcher must stop its own calls one by one.
-    const { interceptor, calls } = createRegionalInterceptor(options, !this.#ownsBase);
+    const { interceptor, calls } = createRegionalInterceptor(options, {
+      keepCalls: !this.#ownsBase,
+      viaFetch: internal?.viaFetch === true,
+    });
     this.client = interceptor.client;
     this.logicalOrigin = interceptor.logicalOrigin;
     this.#calls = calls;

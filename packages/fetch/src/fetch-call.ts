@@ -18,15 +18,15 @@ export interface FetchCall {
   readonly bodyInMemory: boolean;
 }
 
-const calls = new AsyncLocalStorage<FetchCall>();
+const fetchCalls = new AsyncLocalStorage<FetchCall>();
 
 export function runFetchCall<R>(call: FetchCall, fn: () => R): R {
-  return calls.run(call, fn);
+  return fetchCalls.run(call, fn);
 }
 
 /** The fetch call `client`'s dispatcher is dispatching for now, if any. */
 export function fetchCallOf(client: object): FetchCall | undefined {
-  const call = calls.getStore();
+  const call = fetchCalls.getStore();
   return call?.client === client ? call : undefined;
 }
 

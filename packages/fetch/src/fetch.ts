@@ -28,7 +28,7 @@ export interface RegionalFetch {
 
 /** A fetch-compatible function for one logical, multi-region service. */
 export function createRegionalFetch(options: RegionalFetchOptions): RegionalFetch {
-  const dispatcher = new RegionalDispatcher(options);
+  const dispatcher = new RegionalDispatcher(options, { viaFetch: true });
   const { logicalOrigin } = dispatcher;
   const ownOrigins = new Set([
     logicalOrigin,

@@ -21,18 +21,19 @@ export interface RegionalInterceptor extends Dispatcher.DispatcherComposeInterce
  * Requests whose origin is the service's logical origin or any region's origin are routed by
  * regionkit: each attempt is re-dispatched to the chosen region's origin with the same path,
  * query, headers and body, through the interceptors composed *before* this one. Requests to
- * other origins pass through untouched. Compose it last, so it is the outermost interceptor.
+ * other origins pass through untouched. Interceptors composed before it run once per attempt,
+ * those after it once per call (see the README for which go where).
  */
 export function regionalInterceptor(options: RegionalHttpOptions): RegionalInterceptor {
-  return createRegionalInterceptor(options, false).interceptor;
+  return createRegionalInterceptor(options, { keepCalls: false, viaFetch: false }).interceptor;
 }
 
-/** `regionalInterceptor`, and its calls in progress (`keepCalls`: see CallsInProgress). */
+/** `regionalInterceptor`, and its calls in progress (see ServiceRuntime for the flags). */
 export function createRegionalInterceptor(
   options: RegionalHttpOptions,
-  keepCalls: boolean,
+  { keepCalls, viaFetch }: { readonly keepCalls: boolean; readonly viaFetch: boolean },
 ): { interceptor: RegionalInterceptor; calls: CallsInProgress<RegionalCall> } {
-  const runtime = createServiceRuntime(options, keepCalls);
+  const runtime = createServiceRuntime(options, keepCalls, viaFetch);
   const { ownOrigins, logicalOrigin } = runtime.config;
   const interceptor = (dispatch: Dispatcher.Dispatch, origin?: unknown): Dispatcher.Dispatch => {
     // undici's compose passes the origin of a single-origin dispatcher (a Pool, a Client),

@@ -39,6 +39,8 @@ export interface ServiceRuntime {
   readonly config: ResolvedHttpConfig;
   /** This interceptor's calls in progress (what its dispatcher's close and destroy act on). */
   readonly calls: CallsInProgress<RegionalCall>;
+  /** The dispatcher of a fetch function: its calls may carry facts beside them (fetch-call.ts). */
+  readonly viaFetch: boolean;
 }
 
 type Handler = Dispatcher.DispatchHandler;
@@ -147,7 +149,10 @@ export class RegionalCall
     }
     const perRequest = (options as { regionkit?: unknown }).regionkit;
     // Only a request made through the fetch function has these (see fetch-call.ts).
-    const fromFetch = perRequest === undefined ? fetchCallOf(this.#runtime.client) : undefined;
+    const fromFetch =
+      perRequest === undefined && this.#runtime.viaFetch
+        ? fetchCallOf(this.#runtime.client)
+        : undefined;
     let callOptions: CallOptions;
     try {
       this.#caller = readCallerHeaders(options.headers, this.#runtime.config.correlationHeader);

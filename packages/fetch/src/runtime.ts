@@ -7,17 +7,18 @@ import type { RegionalHttpOptions } from './types.js';
 
 /**
  * Validates the options once and builds the core client every request of the service shares.
- * `keepCalls`: see `CallsInProgress`.
+ * `keepCalls`: see `CallsInProgress`; `viaFetch`: see `ServiceRuntime`.
  */
 export function createServiceRuntime(
   options: RegionalHttpOptions,
   keepCalls: boolean,
+  viaFetch: boolean,
 ): ServiceRuntime {
   // Core first: its errors about service, regions and localRegion are the most basic ones.
   const client = createRegionalClient<ResponseHead>(options as RegionalClientOptions);
   try {
     const calls = new CallsInProgress<RegionalCall>(keepCalls);
-    return { client, config: resolveHttpConfig(options), calls };
+    return { client, config: resolveHttpConfig(options), calls, viaFetch };
   } catch (error) {
     client.close();
     throw error;

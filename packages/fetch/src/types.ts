@@ -48,7 +48,8 @@ export interface RegionalHttpOptions extends Omit<RegionalClientOptions, 'region
 export interface RegionalDispatcherOptions extends RegionalHttpOptions {
   /**
    * Dispatcher every attempt goes through (connection pools, keep-alive, TLS and undici's
-   * timeouts stay its job). Not closed by `close()` when you pass it.
+   * timeouts stay its job): an `Agent`, or one composed on an Agent; a one-origin `Pool` or
+   * `Client` is refused. Not closed by `close()` when you pass it.
    * @default a new undici `Agent` owned (and closed) by this dispatcher
    */
   readonly dispatcher?: Dispatcher;

@@ -6,7 +6,7 @@ import {
   type MethodDefinition,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { ConfigError, DEFAULTS, type RegionalClientOptions } from '@regionkit/core';
+import { ConfigError, DEFAULTS, MAX_TIMER_MS, type RegionalClientOptions } from '@regionkit/core';
 import type { TracePropagation } from './interceptor.js';
 import type { GrpcMethodPolicy, RegionalGrpcClientOptions } from './types.js';
 
@@ -179,8 +179,6 @@ function resolveRegions(
 
 /** Below this, a dead region's channel would reconnect hundreds of times a second. */
 const MIN_RECONNECT_BACKOFF_MS = 100;
-/** Node's largest timer delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));

@@ -1,8 +1,13 @@
-import { type ClientWritableStream, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import type { ClientWritableStream, ServiceError } from '@grpc/grpc-js';
 import { context } from '@opentelemetry/api';
-import { currentContext, newCorrelationId } from '@regionkit/core';
+import {
+  ClientClosedError,
+  currentContext,
+  NoRegionAvailableError,
+  newCorrelationId,
+} from '@regionkit/core';
 import { checkCallOptions } from './call-options.js';
-import { RegionalGrpcError } from './errors.js';
+import { toCallError } from './errors.js';
 import { stampOf } from './interceptor.js';
 import {
   attemptInterceptors,
@@ -44,34 +49,14 @@ export function pickRegion(
     candidates.find(usable) ??
     candidates[0];
   if (choice === undefined) {
-    throw notOpened(parts, method, status.UNAVAILABLE, 'every region is excluded by the call', {
-      stoppedBecause: 'no-region-left',
-    });
+    throw toCallError(
+      new NoRegionAvailableError(parts.service, 'every region is excluded by the call'),
+      parts.service,
+      method,
+      undefined,
+    );
   }
   return choice;
-}
-
-/** Why a pinned stream was not opened, as the error unary calls and server streams give. */
-function notOpened(
-  parts: ClientParts,
-  method: string,
-  code: status,
-  details: string,
-  why: Pick<ConstructorParameters<typeof RegionalGrpcError>[0], 'stoppedBecause'> & {
-    cause?: unknown;
-  },
-): RegionalGrpcError {
-  return new RegionalGrpcError({
-    code,
-    details,
-    metadata: new Metadata(),
-    service: parts.service,
-    method,
-    attempts: [],
-    stoppedBecause: why.stoppedBecause,
-    summary: 'nothing was sent',
-    cause: why.cause,
-  });
 }
 
 function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: RegionalCallOptions) {
@@ -80,17 +65,10 @@ function openPinned(parts: ClientParts, method: ResolvedMethod, callOptions?: Re
   const signals = cancelSignals(options, ambient); // the caller's and the inbound request's
   // Refused before a region is picked, as unary calls and server streams are: nothing is sent.
   if (parts.closed()) {
-    throw notOpened(parts, method.name, status.UNAVAILABLE, 'the client was closed', {
-      stoppedBecause: 'closed',
-    });
+    throw toCallError(new ClientClosedError(parts.service), parts.service, method.name, undefined);
   }
   const aborted = signals.find((signal) => signal.aborted);
-  if (aborted) {
-    throw notOpened(parts, method.name, status.CANCELLED, 'Cancelled by the caller', {
-      stoppedBecause: 'aborted',
-      cause: aborted.reason,
-    });
-  }
+  if (aborted) throw toCallError(undefined, parts.service, method.name, aborted);
   const region = pickRegion(parts, method.name, options.excludedRegions);
   const correlationId = ambient?.correlationId ?? newCorrelationId();
   const stamp = stampOf(
