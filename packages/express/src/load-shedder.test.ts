@@ -11,7 +11,13 @@ afterEach(() => {
 function shedder(maxInFlight: number, unhealthyShedRatio?: number): LoadShedder {
   const config = resolveMiddlewareConfig({
     region: 'us-east',
-    shedding: { maxInFlight, ...(unhealthyShedRatio === undefined ? {} : { unhealthyShedRatio }) },
+    shedding: {
+      maxInFlight,
+      // These tests are about in-flight pressure: the real event-loop delay of a busy test
+      // machine must not add to it.
+      maxEventLoopDelayMs: 60_000,
+      ...(unhealthyShedRatio === undefined ? {} : { unhealthyShedRatio }),
+    },
   });
   const s = new LoadShedder(config.shedding as NonNullable<typeof config.shedding>);
   shedders.push(s);
