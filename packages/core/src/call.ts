@@ -471,8 +471,7 @@ export class Call<T> implements CallHandle {
   #stop(error: unknown): void {
     if (error instanceof ReturnValue) {
       // The last retriable answer (a 503 when retries ran out) is returned: its region served it.
-      this.#servedBy = error.region;
-      if (this.#context) this.#context.servedBy = error.region;
+      this.#served(error.region);
       this.#finish(true, error.stoppedBecause, undefined);
       this.#exchange.resolve(error.value as T);
       return;
@@ -566,8 +565,7 @@ export class Call<T> implements CallHandle {
     }
     this.#lastVerdict = verdict.kind;
     if (verdict.kind !== 'aborted') {
-      this.#servedBy = region.name;
-      if (this.#context) this.#context.servedBy = region.name;
+      this.#served(region.name);
     }
     this.#attemptOver(pending, result);
   }
@@ -578,6 +576,12 @@ export class Call<T> implements CallHandle {
     this.#abortReason = reason;
     this.#inFlight?.abandon(reason); // settles as ABORTED: the call ends with `reason`
     this.#backoff?.abort(reason); // or the retry loop stops waiting and ends with it
+  }
+
+  /** `region` answered the call: the call's record, and the context's (see RegionContext). */
+  #served(region: string): void {
+    this.#servedBy = region;
+    if (this.#context) this.#context.servedBy = region;
   }
 
   /** The caller gave up, through the call's or the context's signal, or `abort()`. */

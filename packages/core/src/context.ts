@@ -206,3 +206,13 @@ export function emitInCurrentContext(...emitters: Emitter[]): void {
     };
   }
 }
+
+/**
+ * The priority an inbound request claims (a header, gRPC metadata): a known value, or
+ * undefined. `critical` only from a trusted caller: an outsider may lower its own priority
+ * (and its calls'), never raise it.
+ */
+export function inboundPriority(value: unknown, trusted: boolean): Priority | undefined {
+  if (!isPriority(value)) return undefined;
+  return value === 'critical' && !trusted ? undefined : value;
+}

@@ -17,6 +17,7 @@ export {
   createContext,
   currentContext,
   emitInCurrentContext,
+  inboundPriority,
   isPriority,
   MAX_CORRELATION_ID_LENGTH,
   newCorrelationId,
@@ -51,9 +52,9 @@ export {
   type RegionkitEventName,
   type RetryEvent,
 } from './events.js';
-export { MAX_QUOTED_CHARS, printable } from './printable.js';
+export { printable } from './printable.js';
 export type { RegionHealthSnapshot } from './region-state.js';
 export { estimateRttMs, failoverOrder, greatCircleKm } from './topology.js';
 export type * from './types.js';
 export { regionWeight, type WeightInputs, type WeightPolicy } from './weight.js';
-export { PROTOCOL_HEADER_NAMES, WIRE_NAMES } from './wire.js';
+export { PROTOCOL_HEADER_NAMES, refuseProtocolHeader, WIRE_NAMES } from './wire.js';

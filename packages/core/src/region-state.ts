@@ -123,13 +123,9 @@ export class RegionState {
 
   /** Current weight 0..100, recomputed when a failure arrived or the cache is stale. */
   weight(now: number): number {
-    // (A refresh further off than its interval means the wall clock stepped back.)
-    if (
-      this.#weightStale ||
-      now >= this.#nextWeightAt ||
-      this.#nextWeightAt - now > WEIGHT_REFRESH_MS
-    )
+    if (this.#weightStale || isDue(this.#nextWeightAt, now, WEIGHT_REFRESH_MS)) {
       this.#refreshWeight(now);
+    }
     return this.#weight;
   }
 
@@ -190,10 +186,7 @@ export class RegionState {
 
   /** A region at weight 0 is due a probe call; claiming it schedules the next one. */
   claimProbe(now: number): boolean {
-    // Further off than one interval: the wall clock stepped back; probe now rather than wait.
-    const due =
-      now >= this.#nextProbeAt || this.#nextProbeAt - now > this.#config.health.probeIntervalMs;
-    if (!due) return false;
+    if (!isDue(this.#nextProbeAt, now, this.#config.health.probeIntervalMs)) return false;
     this.#nextProbeAt = now + this.#config.health.probeIntervalMs;
     return true;
   }
@@ -281,4 +274,13 @@ export class RegionState {
     this.#breakerState = state;
     this.#events.emit('breaker', { service: this.#config.service, region: this.name, state });
   }
+}
+
+/**
+ * Has `at`, scheduled one `intervalMs` ahead, come? Also when it lies further ahead than that:
+ * the wall clock stepped back (NTP, a resumed VM), and waiting for it to catch up would stall
+ * health for as long as the step.
+ */
+function isDue(at: number, now: number, intervalMs: number): boolean {
+  return now >= at || at - now > intervalMs;
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from './errors.js';
+
 /**
  * Names on the wire that every regionkit adapter shares: what @regionkit/fetch and
  * @regionkit/grpc send on each attempt is what @regionkit/express and the gRPC server
@@ -38,3 +40,13 @@ export const PROTOCOL_HEADER_NAMES: ReadonlySet<string> = new Set([
   'tracestate',
   'baggage',
 ]);
+
+/** Throws a ConfigError naming `field` if `lowerName` is one of PROTOCOL_HEADER_NAMES. */
+export function refuseProtocolHeader(lowerName: string, field: string): void {
+  if (!PROTOCOL_HEADER_NAMES.has(lowerName)) return;
+  throw new ConfigError(
+    field,
+    `is "${lowerName}", a header HTTP or trace context uses for something else`,
+    'Pick another name, e.g. "x-request-id" or "x-correlation-id".',
+  );
+}

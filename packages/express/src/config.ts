@@ -2,8 +2,8 @@ import {
   ConfigError,
   MAX_DEADLINE_MS,
   MAX_TIMER_MS,
-  PROTOCOL_HEADER_NAMES,
   type Priority,
+  refuseProtocolHeader,
 } from '@regionkit/core';
 import type { Request } from 'express';
 import { EXPRESS_DEFAULTS } from './defaults.js';
@@ -64,13 +64,7 @@ export function resolveMiddlewareConfig(
     options.correlationHeader ?? EXPRESS_DEFAULTS.correlationHeader,
     'correlationHeader',
   );
-  if (PROTOCOL_HEADER_NAMES.has(correlationHeader)) {
-    throw new ConfigError(
-      'correlationHeader',
-      `is "${correlationHeader}", a header HTTP or trace context uses for something else`,
-      'Pick another name, e.g. "x-request-id" or "x-correlation-id".',
-    );
-  }
+  refuseProtocolHeader(correlationHeader, 'correlationHeader');
   const deadlineHeader =
     options.deadlineHeader === false
       ? undefined

@@ -1,6 +1,7 @@
 import { type ClientStatus, regionalClients } from '@regionkit/core';
 import type { ResolvedMiddlewareConfig } from './config.js';
 import type { LoadShedder, LoadSnapshot } from './load-shedder.js';
+import { isThenable } from './thenable.js';
 import type { ReadinessCheck } from './types.js';
 
 export interface HealthReport {
@@ -76,8 +77,4 @@ async function isReady(check: ReadinessCheck, timeoutMs: number): Promise<boolea
   } finally {
     clearTimeout(timer);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

@@ -1,5 +1,6 @@
-import { isPriority, type Priority } from '@regionkit/core';
+import { inboundPriority, isPriority, type Priority } from '@regionkit/core';
 import type { Request } from 'express';
+import { isThenable } from './thenable.js';
 
 /**
  * A request's priority from the configured header or function; anything unknown is `default`.
@@ -11,24 +12,22 @@ export function requestPriority(
   trustHeader: boolean,
 ): Priority {
   if (source === undefined) return 'default';
+  if (typeof source !== 'function') {
+    return inboundPriority(req.headers[source], trustHeader) ?? 'default';
+  }
   let value: unknown;
-  if (typeof source === 'function') {
-    try {
-      value = source(req);
-    } catch (error) {
-      warnOnce(`threw (${describe(error)})`); // a user hook must never break a request
-      return 'default';
-    }
-    if (typeof (value as PromiseLike<unknown> | null)?.then === 'function') {
-      // Admission cannot wait for it. Its rejection is handled here, never left to crash the
-      // process.
-      (value as PromiseLike<unknown>).then(undefined, () => {});
-      warnOnce('returned a promise; it must answer synchronously');
-      return 'default';
-    }
-  } else {
-    value = req.headers[source];
-    if (value === 'critical' && !trustHeader) return 'default';
+  try {
+    value = source(req);
+  } catch (error) {
+    warnOnce(`threw (${describe(error)})`); // a user hook must never break a request
+    return 'default';
+  }
+  if (isThenable(value)) {
+    // Admission cannot wait for it. Its rejection is handled here, never left to crash the
+    // process.
+    value.then(undefined, () => {});
+    warnOnce('returned a promise; it must answer synchronously');
+    return 'default';
   }
   return isPriority(value) ? value : 'default';
 }

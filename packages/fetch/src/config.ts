@@ -1,4 +1,4 @@
-import { ConfigError, PROTOCOL_HEADER_NAMES } from '@regionkit/core';
+import { ConfigError, refuseProtocolHeader } from '@regionkit/core';
 import { HTTP_DEFAULTS, IDEMPOTENCY_KEY_HEADER, REGIONKIT_HEADERS } from './defaults.js';
 import type { RegionalHttpOptions } from './types.js';
 
@@ -58,14 +58,14 @@ export function resolveHttpConfig(options: RegionalHttpOptions): ResolvedHttpCon
     );
   }
   const lowerCorrelation = correlationHeader.toLowerCase();
+  refuseProtocolHeader(lowerCorrelation, 'correlationHeader');
   if (
     lowerCorrelation === IDEMPOTENCY_KEY_HEADER ||
-    (Object.values(REGIONKIT_HEADERS) as string[]).includes(lowerCorrelation) ||
-    PROTOCOL_HEADER_NAMES.has(lowerCorrelation)
+    (Object.values(REGIONKIT_HEADERS) as string[]).includes(lowerCorrelation)
   ) {
     throw new ConfigError(
       'correlationHeader',
-      `is "${correlationHeader}", a header HTTP, trace context or regionkit already uses for something else`,
+      `is "${correlationHeader}", a header regionkit already uses for something else`,
       'Pick another name, e.g. "x-request-id" or "x-correlation-id".',
     );
   }

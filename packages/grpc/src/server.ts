@@ -10,7 +10,7 @@ import {
   createContext,
   emitInCurrentContext,
   InboundCancelledError,
-  type Priority,
+  inboundPriority,
   type RegionContext,
   runInContext,
 } from '@regionkit/core';
@@ -64,15 +64,11 @@ export function inboundContext(
   signal?: AbortSignal,
   trustInboundPriority = true,
 ): InboundContext {
-  const priority = firstString(metadata, METADATA_KEYS.priority);
   const region = createContext({
     correlationId: trustInboundCorrelationId
       ? firstString(metadata, METADATA_KEYS.correlationId)
       : undefined,
-    // createContext keeps only the three known values; an untrusted caller cannot claim the top.
-    priority: (trustInboundPriority || priority !== 'critical' ? priority : undefined) as
-      | Priority
-      | undefined,
+    priority: inboundPriority(firstString(metadata, METADATA_KEYS.priority), trustInboundPriority),
     deadline: deadlineMs(deadline),
     signal,
   });
